@@ -1,0 +1,156 @@
+/* conn.h - a TCP connection driven by the loop: it owns an input and an output
+ * buffer, reads into `in`, tells its handler what happened, and writes what
+ * the handler queued, with backpressure, timeouts, half-close, graceful close
+ * and file regions sent with sendfile. Protocol code sees only this API; the
+ * bytes go through a transport (plain TCP now, TLS later) it never touches.
+ *
+ * Life cycle:
+ *   conn_accept / conn_connect ... CONNECTED? DATA* DRAINED* TIMEOUT* EOF?
+ *   ... conn_close or conn_abort (or an error) ... CLOSED, once, last.
+ * After CLOSED the handler frees its session and never touches the conn;
+ * the core finishes the flush and the lingering close on its own.
+ * Events are never delivered from inside a conn_* call the handler made.
+ */
+#ifndef CAMADA_CONN_H
+#define CAMADA_CONN_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/buf.h"
+#include "core/loop.h"
+#include "core/sock.h"
+
+enum conn_ev {
+	CONN_EV_CONNECTED, /* an outgoing connect finished */
+	CONN_EV_DATA,      /* new bytes in c->in */
+	CONN_EV_DRAINED,   /* everything queued has been written */
+	CONN_EV_TIMEOUT,   /* no input within the timeout; close or re-arm */
+	CONN_EV_EOF,       /* the peer finished sending (half-close) */
+	CONN_EV_ERROR,     /* connect failed or the connection broke */
+	CONN_EV_CLOSED,    /* the end: free the session */
+};
+
+struct conn;
+typedef void conn_cb(struct conn *c, enum conn_ev ev, void *arg);
+
+struct conn_limits {
+	size_t in_max;       /* input buffer bound */
+	size_t out_max;      /* output buffer bound (conn_write fails past it) */
+	size_t out_high;     /* stop reading while more than this is queued */
+	uint64_t timeout_ms; /* input inactivity, 0: none (conn_set_timeout) */
+	uint64_t write_timeout_ms; /* no write progress for this long: abort */
+	uint64_t linger_ms;  /* after our last byte, read and drop this long */
+};
+
+void conn_limits_default(struct conn_limits *l);
+
+struct conn_transport {
+	const char *name;
+	ssize_t (*recv)(struct conn *c, void *p, size_t n);
+	ssize_t (*send)(struct conn *c, const void *p, size_t n);
+	/* NULL when the transport cannot send from a file descriptor (TLS):
+	 * the core then reads the file into memory. */
+	ssize_t (*sendfile)(struct conn *c, int fd, off_t *off, size_t n);
+	int (*shutdown_write)(struct conn *c);
+	void (*free)(struct conn *c);
+};
+
+extern const struct conn_transport conn_tcp;
+
+#define CONN_FILES 16
+
+struct conn_file {
+	int fd;
+	int owned;       /* close fd when done */
+	off_t off;
+	uint64_t left;
+	size_t mem_before; /* bytes of `out` that go out before this region */
+};
+
+struct conn {
+	struct buf in;
+	struct buf out;
+	struct loop *loop;
+	int fd;
+	struct sock_addr peer;
+	struct sock_addr local;
+	uint64_t id;           /* unique per process, for logs */
+	void *user;            /* the handler's session */
+
+	/* private to conn.c below this line */
+	conn_cb *cb;
+	struct loop_io io;
+	struct timer timer;
+	struct loop_task task;  /* flush, resume reading, deliver CLOSED */
+	const struct conn_transport *tr;
+	void *tr_ctx;
+	struct conn_limits lim;
+	uint64_t last_read, last_write;
+	uint64_t bytes_in, bytes_out;
+	struct conn_file files[CONN_FILES];
+	int nfiles;
+	size_t tail_bytes;     /* bytes of `out` after the last file region */
+	int *live_counter;
+	struct conn *all_prev, *all_next; /* every conn of this process */
+	unsigned readable : 1, writable : 1, connecting : 1, rd_eof : 1,
+	    wr_shut : 1, closing : 1, lingering : 1, dead : 1, detached : 1,
+	    paused : 1, want_drained : 1, in_cb : 1, pending_data : 1,
+	    eof_told : 1, shut_after_flush : 1;
+};
+
+/* Wraps an accepted fd. live (may be NULL) is incremented now and
+ * decremented when the conn is freed. Returns NULL when out of memory
+ * (the fd is then closed). */
+struct conn *conn_accept(struct loop *loop, int fd, const struct sock_addr *peer,
+    const struct conn_limits *lim, conn_cb *cb, void *user, int *live);
+
+/* Starts an outgoing connection; CONN_EV_CONNECTED or CONN_EV_ERROR follows.
+ * timeout_ms bounds the connect. NULL with err filled when it fails at once. */
+struct conn *conn_connect(struct loop *loop, const struct sock_addr *to,
+    uint64_t timeout_ms, const struct conn_limits *lim, conn_cb *cb,
+    void *user, char *err);
+
+/* Queue output. Return 0, or -1 when out_max would be passed (the caller
+ * usually answers with an error and closes). */
+int conn_write(struct conn *c, const void *p, size_t n) BUF_WUR;
+int conn_printf(struct conn *c, const char *fmt, ...) BUF_WUR
+	__attribute__((format(printf, 2, 3)));
+/* Room for n bytes at the end of the output queue, to format into in place;
+ * conn_commit(c, k) then queues the first k of them. NULL past out_max. */
+uint8_t *conn_reserve(struct conn *c, size_t n) BUF_WUR;
+void conn_commit(struct conn *c, size_t n);
+/* Queues n bytes of fd from off, sent after what is queued now. When owned,
+ * the conn closes fd when done (or at close). -1 when too many are queued. */
+int conn_sendfile(struct conn *c, int fd, off_t off, uint64_t n, int owned)
+    BUF_WUR;
+/* Bytes still to send (memory and files). */
+uint64_t conn_pending(const struct conn *c);
+/* Ask for CONN_EV_DRAINED when the queue is empty. */
+void conn_want_drained(struct conn *c);
+
+/* The input inactivity timeout from now on (0: none). */
+void conn_set_timeout(struct conn *c, uint64_t ms);
+/* Stop and resume reading (for work done elsewhere). */
+void conn_pause(struct conn *c);
+void conn_resume(struct conn *c);
+
+/* Flush what is queued, shut our side down, linger, close. */
+void conn_close(struct conn *c);
+/* Drop what is queued and close now. */
+void conn_abort(struct conn *c);
+/* Send what is queued, then shut our sending side (the peer sees EOF); keep
+ * reading. */
+void conn_shutdown_write(struct conn *c);
+
+/* Connections alive in this process, and a way to end them all (shutdown). */
+size_t conn_count(void);
+void conn_abort_all(void);
+/* Graceful: conn_close on every connection. */
+void conn_close_all(void);
+
+/* The peer's address as text, for logs ("1.2.3.4:5678"). */
+const char *conn_peer_str(const struct conn *c, char *out, size_t n);
+
+#endif

@@ -1,0 +1,39 @@
+/* line.c - see line.h. */
+#include <string.h>
+
+#include "core/line.h"
+
+int
+line_next(struct buf *in, size_t max, struct slice *line)
+{
+	const uint8_t *p = buf_data(in);
+	size_t scan = in->len < max + 2 ? in->len : max + 2;
+	const uint8_t *lf = memchr(p, '\n', scan);
+	size_t n;
+
+	if (lf == NULL)
+		return in->len > max + 1 ? -1 : 0;
+	n = (size_t)(lf - p);
+	buf_consume(in, n + 1);
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	if (n > max)
+		return -1;
+	line->p = p;
+	line->n = n;
+	return 1;
+}
+
+int
+line_skip(struct buf *in)
+{
+	const uint8_t *p = buf_data(in);
+	const uint8_t *lf = memchr(p, '\n', in->len);
+
+	if (lf == NULL) {
+		buf_consume(in, in->len);
+		return 0;
+	}
+	buf_consume(in, (size_t)(lf - p) + 1);
+	return 1;
+}

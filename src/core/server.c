@@ -1,0 +1,462 @@
+/* server.c - the parent/worker process model (see server.h). */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/conn.h"
+#include "core/log.h"
+#include "core/server.h"
+
+#define G(f) offsetof(struct global_conf, f)
+const struct conf_key global_keys[] = {
+	{ "workers", CONF_WORKERS, G(workers), "auto", 0, 0,
+	    "worker processes: auto (one per core) or a number", 0 },
+	{ "log", CONF_STR, G(log), "stderr", 0, 0,
+	    "where the log goes: stderr or a file path", 0 },
+	{ "log-level", CONF_STR, G(log_level), "info", 0, 0,
+	    "error, warn, info or debug", 0 },
+	{ "log-format", CONF_STR, G(log_format), "text", 0, 0,
+	    "text or json (one JSON object per line)", 0 },
+	{ "shutdown-timeout", CONF_MS, G(shutdown_timeout_ms), "1500ms", 0, 0,
+	    "how long SIGTERM waits for connections in flight", 0 },
+	{ NULL, 0, 0, NULL, 0, 0, NULL, 0 },
+};
+
+static int nworkers = 1;
+
+const struct service *
+service_find(const struct service *const *list, const char *name)
+{
+	for (; *list; list++)
+		if (strcmp((*list)->name, name) == 0)
+			return *list;
+	return NULL;
+}
+
+int
+server_instance_init(struct instance *in, const struct service *svc,
+    struct conf_section *sec, const char *file, int index, char *err)
+{
+	memset(in, 0, sizeof(*in));
+	in->svc = svc;
+	in->index = index;
+	in->conf = calloc(1, svc->conf_size ? svc->conf_size : 1);
+	if (in->conf == NULL) {
+		snprintf(err, CONF_ERR_LEN, "out of memory");
+		return -1;
+	}
+	return conf_apply(svc->keys, sec, in->conf, file, err);
+}
+
+void
+server_instances_free(struct instance *in, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (in[i].svc && in[i].svc->release)
+			in[i].svc->release(&in[i]);
+		for (int j = 0; j < in[i].nls; j++)
+			for (int k = 0; k < in[i].ls[j].nfds; k++)
+				close(in[i].ls[j].fds[k]);
+		in[i].nls = 0;
+		if (in[i].svc && in[i].conf)
+			conf_release(in[i].svc->keys, in[i].conf);
+		free(in[i].conf);
+		in[i].conf = NULL;
+	}
+}
+
+int
+server_instances_from_conf(struct conf *cf, const struct service *const *list,
+    struct global_conf *g, struct instance *out, int max, char *err)
+{
+	int n = 0;
+
+	if (conf_apply(global_keys, &cf->sec[0], g, cf->file, err) < 0)
+		return -1;
+	for (size_t i = 1; i < cf->n; i++) {
+		struct conf_section *sec = &cf->sec[i];
+		const struct service *svc = service_find(list, sec->name);
+		int index = 0;
+		if (svc == NULL) {
+			snprintf(err, CONF_ERR_LEN, "%s:%d: unknown section [%s]",
+			    cf->file, sec->line, sec->name);
+			server_instances_free(out, n);
+			return -1;
+		}
+		if (n == max) {
+			snprintf(err, CONF_ERR_LEN, "%s:%d: too many sections",
+			    cf->file, sec->line);
+			server_instances_free(out, n);
+			return -1;
+		}
+		for (int j = 0; j < n; j++)
+			if (out[j].svc == svc)
+				index++;
+		if (server_instance_init(&out[n], svc, sec, cf->file, index,
+		    err) < 0) {
+			server_instances_free(out, n + 1);
+			return -1;
+		}
+		n++;
+	}
+	return n;
+}
+
+int
+server_open_log(const struct global_conf *g, char *err)
+{
+	enum log_level level;
+	enum log_format fmt;
+
+	if (log_level_parse(g->log_level ? g->log_level : "info", &level) < 0) {
+		snprintf(err, CONF_ERR_LEN,
+		    "bad log-level '%s' (error, warn, info, debug)", g->log_level);
+		return -1;
+	}
+	if (g->log_format == NULL || strcmp(g->log_format, "text") == 0) {
+		fmt = LOG_TEXT;
+	} else if (strcmp(g->log_format, "json") == 0) {
+		fmt = LOG_JSON;
+	} else {
+		snprintf(err, CONF_ERR_LEN, "bad log-format '%s' (text, json)",
+		    g->log_format);
+		return -1;
+	}
+	if (log_open(g->log, level, fmt) < 0) {
+		snprintf(err, CONF_ERR_LEN, "log %s: %s", g->log, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+server_listen(struct instance *in, const struct sock_addr *a, int udp,
+    char *err)
+{
+	char serr[SOCK_ERR_LEN], as[SOCK_ADDR_STRLEN];
+	struct listen_sock *ls;
+	struct sock_addr bound = *a;
+	int flags = SOCK_REUSEPORT;
+
+	if (in->nls == SERVER_MAX_LISTEN) {
+		snprintf(err, CONF_ERR_LEN, "too many listeners");
+		return -1;
+	}
+	if (a->ss.ss_family == AF_INET6)
+		flags |= SOCK_V6ONLY;
+	ls = &in->ls[in->nls];
+	memset(ls, 0, sizeof(*ls));
+	ls->udp = udp;
+	for (int i = 0; i < nworkers; i++) {
+		int fd = udp ? sock_bind_udp(&bound, flags, serr) :
+		    sock_listen_tcp(&bound, 4096, flags, serr);
+		if (fd < 0) {
+			snprintf(err, CONF_ERR_LEN, "%s: %s", in->svc->name, serr);
+			for (int k = 0; k < ls->nfds; k++)
+				close(ls->fds[k]);
+			return -1;
+		}
+		/* The first socket settles port 0; the others join it. */
+		if (i == 0)
+			sock_local_addr(fd, &bound);
+		ls->fds[ls->nfds++] = fd;
+	}
+	ls->addr = bound;
+	fprintf(stderr, "camada: %s listening on %s (%s)\n", in->svc->name,
+	    sock_addr_str(&bound, as, sizeof(as)), udp ? "udp" : "tcp");
+	return in->nls++;
+}
+
+static int
+auto_workers(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
+
+/* --- the worker --- */
+
+struct worker_ctx {
+	struct worker w;
+	const struct global_conf *g;
+	struct instance *in;
+	int n;
+	struct timer check;
+	uint64_t deadline;
+};
+
+static void
+on_stop_check(struct loop *loop, struct timer *t, void *arg)
+{
+	struct worker_ctx *ctx = arg;
+
+	if (conn_count() == 0 || loop_now(loop) >= ctx->deadline)
+		loop_stop(loop);
+}
+
+static void
+worker_begin_stop(struct worker_ctx *ctx)
+{
+	if (ctx->w.stopping)
+		return;
+	ctx->w.stopping = 1;
+	for (int i = 0; i < ctx->n; i++)
+		if (ctx->in[i].svc->stop)
+			ctx->in[i].svc->stop(&ctx->in[i], &ctx->w);
+	ctx->deadline = loop_now(ctx->w.loop) + ctx->g->shutdown_timeout_ms;
+	timer_init(&ctx->check, on_stop_check, ctx);
+	loop_timer_start(ctx->w.loop, &ctx->check, 0, 20);
+}
+
+static void
+worker_on_signal(struct loop *loop, int signo, void *arg)
+{
+	struct worker_ctx *ctx = arg;
+
+	if (signo == SIGHUP) {
+		if (log_reopen() < 0)
+			log_error("reopening the log: %s", strerror(errno));
+		return;
+	}
+	worker_begin_stop(ctx);
+}
+
+static void __attribute__((noreturn))
+worker_main(const struct global_conf *g, struct instance *in, int n, int idx)
+{
+	struct worker_ctx ctx;
+	char role[32], err[CONF_ERR_LEN];
+	int code = 0;
+
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	snprintf(role, sizeof(role), "worker %d", idx);
+	log_set_role(role);
+	metrics_set_worker(idx);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.g = g;
+	ctx.in = in;
+	ctx.n = n;
+	ctx.w.idx = idx;
+	ctx.w.loop = loop_new();
+	if (ctx.w.loop == NULL) {
+		log_error("cannot create the event loop: %s", strerror(errno));
+		exit(1);
+	}
+	if (loop_signal(ctx.w.loop, SIGTERM, worker_on_signal, &ctx) < 0 ||
+	    loop_signal(ctx.w.loop, SIGINT, worker_on_signal, &ctx) < 0 ||
+	    loop_signal(ctx.w.loop, SIGHUP, worker_on_signal, &ctx) < 0) {
+		log_error("signalfd: %s", strerror(errno));
+		exit(1);
+	}
+	for (int i = 0; i < n; i++) {
+		if (in[i].svc->start && in[i].svc->start(&in[i], &ctx.w, err) < 0) {
+			log_error("%s: %s", in[i].svc->name, err);
+			exit(1);
+		}
+	}
+	if (loop_run(ctx.w.loop) < 0) {
+		log_error("event loop: %s", strerror(errno));
+		code = 1;
+	}
+	worker_begin_stop(&ctx);
+	loop_timer_stop(ctx.w.loop, &ctx.check);
+	conn_abort_all();
+	/* two passes: deliver CLOSED, then free */
+	loop_once(ctx.w.loop, 0);
+	loop_once(ctx.w.loop, 0);
+	loop_free(ctx.w.loop);
+	server_instances_free(in, n);
+	log_close();
+	exit(code);
+}
+
+/* --- the parent --- */
+
+struct child {
+	pid_t pid;
+	uint64_t started_ms;
+	uint64_t restart_at; /* 0: running or not due */
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static pid_t
+spawn(const struct global_conf *g, struct instance *in, int n, int idx)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0)
+		worker_main(g, in, n, idx);
+	if (pid < 0)
+		log_error("fork: %s", strerror(errno));
+	return pid;
+}
+
+static void
+describe_exit(int status, char *out, size_t n)
+{
+	if (WIFEXITED(status))
+		snprintf(out, n, "exited with status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(out, n, "was killed by signal %d", WTERMSIG(status));
+	else
+		snprintf(out, n, "stopped");
+}
+
+static void
+log_summary(const char *why)
+{
+	struct buf b;
+
+	buf_init(&b, 1024 * 1024);
+	if (metrics_summary(&b) == 0 && b.len > 0) {
+		log_info("metrics (%s):", why);
+		const char *p = (const char *)buf_data(&b), *end = p + b.len;
+		while (p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			int len = (int)(nl ? nl - p : end - p);
+			log_info("  %.*s", len, p);
+			p += len + 1;
+		}
+	}
+	buf_free(&b);
+}
+
+int
+server_run(const struct global_conf *g, struct instance *in, int n)
+{
+	struct child kids[METRICS_MAX_WORKERS];
+	char err[CONF_ERR_LEN], how[64];
+	sigset_t set;
+	int stopping = 0, alive = 0, code = 0;
+	uint64_t stop_deadline = 0;
+
+	nworkers = g->workers > 0 ? g->workers : auto_workers();
+	if (nworkers > METRICS_MAX_WORKERS)
+		nworkers = METRICS_MAX_WORKERS;
+	log_set_role("parent");
+	if (metrics_init(nworkers) < 0) {
+		fprintf(stderr, "camada: metrics: %s\n", strerror(errno));
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	for (int i = 0; i < n; i++) {
+		if (in[i].svc->setup && in[i].svc->setup(&in[i], err) < 0) {
+			fprintf(stderr, "camada: %s\n", err);
+			server_instances_free(in, n);
+			return 1;
+		}
+	}
+	for (int i = 0; i < nworkers; i++) {
+		kids[i].pid = spawn(g, in, n, i);
+		kids[i].started_ms = now_ms();
+		kids[i].restart_at = 0;
+		if (kids[i].pid > 0)
+			alive++;
+	}
+	log_info("started %d worker%s", nworkers, nworkers == 1 ? "" : "s");
+
+	for (;;) {
+		siginfo_t si;
+		struct timespec ts = { 0, 100 * 1000000 };
+		int sig = sigtimedwait(&set, &si, &ts);
+		uint64_t now = now_ms();
+
+		if (sig == SIGTERM || sig == SIGINT) {
+			if (!stopping) {
+				stopping = 1;
+				log_info("stopping (signal %d)", sig);
+				stop_deadline = now + g->shutdown_timeout_ms + 500;
+				for (int i = 0; i < nworkers; i++)
+					if (kids[i].pid > 0)
+						kill(kids[i].pid, SIGTERM);
+			}
+		} else if (sig == SIGHUP) {
+			if (log_reopen() < 0)
+				log_error("reopening the log: %s", strerror(errno));
+			for (int i = 0; i < nworkers; i++)
+				if (kids[i].pid > 0)
+					kill(kids[i].pid, SIGHUP);
+		} else if (sig == SIGUSR1) {
+			log_summary("SIGUSR1");
+		}
+		/* reap whoever ended, whatever the signal was */
+		for (;;) {
+			int status;
+			pid_t pid = waitpid(-1, &status, WNOHANG);
+			if (pid <= 0)
+				break;
+			for (int i = 0; i < nworkers; i++) {
+				if (kids[i].pid != pid)
+					continue;
+				kids[i].pid = 0;
+				alive--;
+				metrics_reset_gauges(i);
+				if (stopping)
+					break;
+				describe_exit(status, how, sizeof(how));
+				/* a worker that dies at once would spin: wait */
+				uint64_t delay =
+				    now - kids[i].started_ms < 1000 ? 1000 : 0;
+				log_error("worker %d (pid %d) %s; restarting%s", i,
+				    (int)pid, how, delay ? " in 1 s" : "");
+				kids[i].restart_at = now + delay + (delay ? 0 : 1);
+			}
+		}
+		if (!stopping) {
+			for (int i = 0; i < nworkers; i++) {
+				if (kids[i].pid == 0 && kids[i].restart_at &&
+				    now >= kids[i].restart_at) {
+					kids[i].restart_at = 0;
+					kids[i].started_ms = now;
+					kids[i].pid = spawn(g, in, n, i);
+					if (kids[i].pid > 0)
+						alive++;
+				}
+			}
+			continue;
+		}
+		if (alive == 0)
+			break;
+		if (now >= stop_deadline) {
+			for (int i = 0; i < nworkers; i++)
+				if (kids[i].pid > 0)
+					kill(kids[i].pid, SIGKILL);
+			stop_deadline = now + 1000;
+			code = 0;
+		}
+	}
+	log_summary("exit");
+	log_info("stopped");
+	server_instances_free(in, n);
+	return code;
+}

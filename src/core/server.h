@@ -1,0 +1,95 @@
+/* server.h - how a system plugs into camada, and the process model that runs
+ * it: a parent that reads the configuration, opens every listening socket,
+ * prints "listening on" lines and supervises N worker processes; each worker
+ * runs one loop and starts every configured instance on it.
+ *
+ *   parent: service->setup(inst)      register metrics, open listeners
+ *   worker: service->start(inst, w)   watch the listeners, serve
+ *           service->stop(inst, w)    SIGTERM: stop accepting, wind down
+ *
+ * Listening sockets use SO_REUSEPORT: the parent opens one per worker on the
+ * same address, so the kernel spreads connections across workers, and keeps
+ * them all open so that a restarted worker finds its queue intact.
+ */
+#ifndef CAMADA_SERVER_H
+#define CAMADA_SERVER_H
+
+#include <stddef.h>
+
+#include "core/conf.h"
+#include "core/loop.h"
+#include "core/metrics.h"
+#include "core/sock.h"
+
+#define SERVER_MAX_INSTANCES 64
+#define SERVER_MAX_LISTEN 32
+
+struct instance;
+struct worker {
+	struct loop *loop;
+	int idx;
+	int stopping;
+};
+
+struct service {
+	const char *name;               /* its section: "echo" */
+	const struct conf_key *keys;    /* its config keys */
+	size_t conf_size;               /* sizeof its config struct */
+	int (*setup)(struct instance *in, char *err);
+	int (*start)(struct instance *in, struct worker *w, char *err);
+	void (*stop)(struct instance *in, struct worker *w);
+	void (*release)(struct instance *in); /* frees what setup made */
+};
+
+struct listen_sock {
+	int udp;
+	struct sock_addr addr;   /* as bound (port 0 resolved) */
+	int fds[METRICS_MAX_WORKERS];
+	int nfds;
+};
+
+struct instance {
+	const struct service *svc;
+	void *conf;              /* the service's config struct */
+	int index;               /* 0 for the first [echo], 1 for the second */
+	struct listen_sock ls[SERVER_MAX_LISTEN];
+	int nls;
+	void *state;             /* the service's, per process */
+};
+
+struct global_conf {
+	int workers;             /* 0: one per core */
+	char *log;
+	char *log_level;
+	char *log_format;
+	uint64_t shutdown_timeout_ms;
+};
+
+extern const struct conf_key global_keys[];
+
+/* list: NULL-terminated, the systems main.c knows. */
+const struct service *service_find(const struct service *const *list,
+    const char *name);
+
+/* In setup: opens the listener(s) for a on every worker and prints the
+ * "listening on" line. Returns its index in in->ls, or -1 with err. */
+int server_listen(struct instance *in, const struct sock_addr *a, int udp,
+    char *err);
+
+/* Opens the log named by the global keys. 0, or -1 with err. */
+int server_open_log(const struct global_conf *g, char *err);
+
+/* Runs the instances until SIGTERM/SIGINT. Returns the exit code. */
+int server_run(const struct global_conf *g, struct instance *in, int n);
+
+/* Builds instances from a whole config file ("camada serve"). Returns the
+ * number of instances, or -1 with err (exit 2). */
+int server_instances_from_conf(struct conf *cf,
+    const struct service *const *list, struct global_conf *g,
+    struct instance *out, int max, char *err);
+/* Fills one instance of svc from a config section (NULL: defaults). */
+int server_instance_init(struct instance *in, const struct service *svc,
+    struct conf_section *sec, const char *file, int index, char *err);
+void server_instances_free(struct instance *in, int n);
+
+#endif
