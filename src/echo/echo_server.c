@@ -100,9 +100,14 @@ echo_setup(struct instance *in, char *err)
 		return -1;
 	}
 	for (int i = 0; i < cf->listen.n; i++) {
-		if (cf->tcp && server_listen(in, &cf->listen.a[i], 0, err) < 0)
-			return -1;
-		if (cf->udp && server_listen(in, &cf->listen.a[i], 1, err) < 0)
+		struct sock_addr a = cf->listen.a[i];
+		int k;
+		if (cf->tcp) {
+			if ((k = server_listen(in, &a, 0, err)) < 0)
+				return -1;
+			a = in->ls[k].addr; /* port 0: UDP takes the same port */
+		}
+		if (cf->udp && server_listen(in, &a, 1, err) < 0)
 			return -1;
 	}
 	return 0;
