@@ -5,6 +5,7 @@
 #include "core/conf.h"
 #include "core/server.h"
 #include "echo/echo.h"
+#include "http/http_server.h"
 
 #define CAMADA_VERSION "0.1.0"
 #define DEFAULT_CONF "etc/camada.conf"
@@ -12,6 +13,7 @@
 /* Every system "camada serve" can run, by section name. */
 static const struct service *const services[] = {
 	&echo_service,
+	&http_service,
 	NULL,
 };
 
@@ -28,6 +30,7 @@ usage(FILE *f)
 	    "(port 12000)\n"
 	    "  echo [--udp] HOST PORT           echo client: stdin lines to the "
 	    "server, replies to stdout\n"
+	    "  http [-l ADDR:PORT] [-r ROOT]    the HTTP server (port 8080)\n"
 	    "  help                             this text\n"
 	    "  version                          the version\n"
 	    "\n"
@@ -123,6 +126,8 @@ main(int argc, char **argv)
 		return echo_server_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "echo") == 0)
 		return echo_client_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "http") == 0)
+		return http_server_main(argc - 1, argv + 1);
 	fprintf(stderr, "camada: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

@@ -394,7 +394,7 @@ conn_flush(struct conn *c)
 		c->last_write = loop_now(c->loop);
 	if (conn_pending(c) == 0) {
 		if (c->out.len == 0)
-			buf_reset(&c->out);
+			buf_free(&c->out);
 		if (c->shut_after_flush && !c->wr_shut) {
 			c->wr_shut = 1;
 			c->tr->shutdown_write(c);
@@ -456,7 +456,13 @@ conn_read(struct conn *c)
 		size_t room = c->lim.in_max - c->in.len;
 		if (room == 0)
 			break;
-		size_t want = room < CONN_READ_CHUNK ? room : CONN_READ_CHUNK;
+		/* Small first (most requests and lines are short, and idle
+		 * connections hold no buffer at all), then doubling. */
+		size_t want = c->in.cap == 0 ? 2048 :
+		    c->in.cap - c->in.len >= 1024 ? c->in.cap - c->in.len :
+		    c->in.cap < CONN_READ_CHUNK ? c->in.cap : CONN_READ_CHUNK;
+		if (want > room)
+			want = room;
 		uint8_t *dst = buf_reserve(&c->in, want);
 		if (dst == NULL) {
 			broken = 1;
@@ -488,6 +494,9 @@ conn_read(struct conn *c)
 	if (got) {
 		c->last_read = loop_now(c->loop);
 		deliver(c, CONN_EV_DATA);
+		/* an idle connection keeps no input memory */
+		if (c->in.len == 0 && c->in.cap > 0 && !c->closing)
+			buf_free(&c->in);
 		if (!c->closing && !c->paused && c->in.len >= c->lim.in_max) {
 			log_warn("conn %llu: input over %zu bytes not consumed, closing",
 			    (unsigned long long)c->id, c->lim.in_max);

@@ -227,6 +227,9 @@ worker_on_signal(struct loop *loop, int signo, void *arg)
 	if (signo == SIGHUP) {
 		if (log_reopen() < 0)
 			log_error("reopening the log: %s", strerror(errno));
+		for (int i = 0; i < ctx->n; i++)
+			if (ctx->in[i].svc->reopen)
+				ctx->in[i].svc->reopen(&ctx->in[i]);
 		return;
 	}
 	worker_begin_stop(ctx);

@@ -39,6 +39,7 @@ struct service {
 	int (*start)(struct instance *in, struct worker *w, char *err);
 	void (*stop)(struct instance *in, struct worker *w);
 	void (*release)(struct instance *in); /* frees what setup made */
+	void (*reopen)(struct instance *in);  /* SIGHUP: reopen its own logs */
 };
 
 struct listen_sock {
@@ -55,6 +56,7 @@ struct instance {
 	struct listen_sock ls[SERVER_MAX_LISTEN];
 	int nls;
 	void *state;             /* the service's, per process */
+	int state_stopping;      /* set once SIGTERM arrived */
 };
 
 struct global_conf {

@@ -1,0 +1,905 @@
+/* http_server.c - the HTTP/1.0 and 1.1 origin server: connections, request
+ * framing, keep-alive and pipelining, limits and timeouts, method dispatch,
+ * error responses and /metrics. Files are http_static.c's job; the cookie and
+ * form demos are http_demo.c's.
+ *
+ * Requests on one connection are answered strictly in order: a request is
+ * parsed only when the previous response has been queued, and parsing stops
+ * while a large response is still going out (backpressure), so a pipelining
+ * client can never make the server buffer without bound.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/cli.h"
+#include "core/log.h"
+#include "http/http_server.h"
+
+#define CAMADA_SERVER "camada/0.1"
+
+#define H(f) offsetof(struct http_conf, f)
+static const struct conf_key http_keys[] = {
+	{ "listen", CONF_ADDRS, H(listen), "0.0.0.0:8080", 0, 0,
+	    "address to listen on (repeat for more)", 'l' },
+	{ "root", CONF_STR, H(root), "www", 0, 0,
+	    "directory the files are served from", 'r' },
+	{ "index", CONF_STR, H(index), "index.html", 0, 0,
+	    "file served for a directory", 0 },
+	{ "autoindex", CONF_BOOL, H(autoindex), "off", 0, 0,
+	    "list directories that have no index file", 0 },
+	{ "dotfiles", CONF_BOOL, H(dotfiles), "off", 0, 0,
+	    "serve names that begin with '.'", 0 },
+	{ "symlinks-outside-root", CONF_BOOL, H(symlinks_outside), "off", 0, 0,
+	    "follow symbolic links that leave the root", 0 },
+	{ "vhost", CONF_STRS, H(vhost), NULL, 0, 0,
+	    "a virtual host: 'NAME ROOT' (repeat for more)", 0 },
+	{ "redirect", CONF_STRS, H(redirect), NULL, 0, 0,
+	    "'FROM TO [301|302|307|308]': redirect a path (repeat)", 0 },
+	{ "max-request-line", CONF_SIZE, H(max_request_line), "8k", 0, 0,
+	    "longest request line (414 past it)", 0 },
+	{ "max-header-size", CONF_SIZE, H(max_header_size), "32k", 0, 0,
+	    "largest request head (431 past it)", 0 },
+	{ "max-headers", CONF_INT, H(max_headers), "100", 1, HTTP_MAX_HEADERS,
+	    "most header lines in a request (431 past it)", 0 },
+	{ "max-body", CONF_SIZE, H(max_body), "1m", 0, 0,
+	    "largest request body (413 past it)", 0 },
+	{ "header-timeout", CONF_MS, H(header_timeout), "10s", 0, 0,
+	    "time to send a whole request head (408 past it)", 0 },
+	{ "body-timeout", CONF_MS, H(body_timeout), "30s", 0, 0,
+	    "silence allowed while a body arrives", 0 },
+	{ "keepalive-timeout", CONF_MS, H(keepalive_timeout), "30s", 0, 0,
+	    "idle time before a persistent connection is closed", 0 },
+	{ "send-timeout", CONF_MS, H(send_timeout), "60s", 0, 0,
+	    "a client that takes nothing for this long is cut", 0 },
+	{ "max-requests", CONF_INT, H(max_requests), "10000", 1, 100000000,
+	    "requests per connection before it is closed", 0 },
+	{ "max-connections", CONF_INT, H(max_connections), "20000", 1, 10000000,
+	    "connections at once per worker", 0 },
+	{ "access-log", CONF_STR, H(access_log), "off", 0, 0,
+	    "off, stderr or a file: one line per request", 0 },
+	{ "access-log-format", CONF_STR, H(access_log_format), "combined", 0, 0,
+	    "combined (Apache/nginx) or json", 0 },
+	{ "metrics", CONF_BOOL, H(metrics), "on", 0, 0,
+	    "serve /metrics (Prometheus text format)", 0 },
+	{ "metrics-allow", CONF_STRS, H(metrics_allow), "127.0.0.0/8", 0, 0,
+	    "addresses allowed to read /metrics (repeat; also ::1/128)", 0 },
+	{ "demo", CONF_BOOL, H(demo), "on", 0, 0,
+	    "the /visits cookie demo and the /post form demo", 0 },
+	{ "sessions-max", CONF_INT, H(sessions_max), "10000", 16, 10000000,
+	    "cookie sessions the demo keeps", 0 },
+	{ "session-ttl", CONF_MS, H(session_ttl), "30m", 0, 0,
+	    "a demo session unused this long is forgotten", 0 },
+	{ "server-name", CONF_STR, H(server_name), CAMADA_SERVER, 0, 0,
+	    "the Server header", 0 },
+	{ NULL, 0, 0, NULL, 0, 0, NULL, 0 },
+};
+
+static struct {
+	int req[6][6];   /* [method][status class] */
+	int bytes, conns, open, bad, duration, refused;
+} m;
+
+static const char *const method_labels[6] = {
+	"GET", "HEAD", "POST", "OPTIONS", "other", "none"
+};
+
+/* --- setup (parent) --- */
+
+static int
+parse_cidr(const char *s, struct http_cidr *out)
+{
+	char host[64];
+	const char *slash = strchr(s, '/');
+	size_t hl = slash ? (size_t)(slash - s) : strlen(s);
+	int max;
+
+	if (hl >= sizeof(host))
+		return -1;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, host, out->addr) == 1) {
+		out->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, host, out->addr) == 1) {
+		out->family = AF_INET6;
+		max = 128;
+	} else {
+		return -1;
+	}
+	out->bits = max;
+	if (slash) {
+		char *end;
+		long b = strtol(slash + 1, &end, 10);
+		if (*end || end == slash + 1 || b < 0 || b > max)
+			return -1;
+		out->bits = (int)b;
+	}
+	return 0;
+}
+
+static int
+cidr_match(const struct http_cidr *c, const struct sock_addr *a)
+{
+	const uint8_t *p;
+	int family = a->ss.ss_family;
+
+	if (family == AF_INET) {
+		p = (const uint8_t *)&((const struct sockaddr_in *)&a->ss)->sin_addr;
+	} else {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
+		p = s6->sin6_addr.s6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			p += 12;
+			family = AF_INET;
+		}
+	}
+	if (family != c->family)
+		return 0;
+	int bits = c->bits;
+	for (int i = 0; bits > 0; i++, bits -= 8) {
+		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+		if ((p[i] & mask) != (c->addr[i] & mask))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+http_setup(struct instance *in, char *err)
+{
+	struct http_conf *cf = in->conf;
+	struct http_cidr tmp;
+	int fd;
+
+	for (int mi = 0; mi < 6; mi++) {
+		for (int ci = 1; ci <= 5; ci++) {
+			char labels[64];
+			snprintf(labels, sizeof(labels),
+			    "method=\"%s\",code=\"%dxx\"", method_labels[mi], ci);
+			m.req[mi][ci] = metric_counter("http_requests_total", labels,
+			    "HTTP requests answered, by method and status class");
+		}
+	}
+	m.bytes = metric_counter("http_response_bytes_total", "",
+	    "body bytes of HTTP responses");
+	m.conns = metric_counter("http_connections_total", "",
+	    "HTTP connections accepted");
+	m.refused = metric_counter("http_connections_refused_total", "",
+	    "HTTP connections refused over max-connections");
+	m.open = metric_gauge("http_connections_open", "",
+	    "HTTP connections open now");
+	m.bad = metric_counter("http_bad_requests_total", "",
+	    "requests refused as malformed or over a limit");
+	static const double lat[] = { 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05,
+		0.1, 0.5, 1, 5 };
+	m.duration = metric_histogram("http_request_duration_seconds", "",
+	    "time from a request's head to its response being queued", lat,
+	    (int)(sizeof(lat) / sizeof(lat[0])));
+
+	fd = open(cf->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, CONF_ERR_LEN, "http: root %s: %s", cf->root,
+		    strerror(errno));
+		return -1;
+	}
+	close(fd);
+	for (int i = 0; i < cf->vhost.n; i++) {
+		char name[256], root[1024];
+		if (sscanf(cf->vhost.v[i], "%255s %1023s", name, root) != 2) {
+			snprintf(err, CONF_ERR_LEN,
+			    "http: vhost '%s': expected 'NAME ROOT'", cf->vhost.v[i]);
+			return -1;
+		}
+		fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			snprintf(err, CONF_ERR_LEN, "http: vhost %s root %s: %s",
+			    name, root, strerror(errno));
+			return -1;
+		}
+		close(fd);
+	}
+	for (int i = 0; i < cf->redirect.n; i++) {
+		char from[1024], to[1024];
+		int status = 301, k;
+		k = sscanf(cf->redirect.v[i], "%1023s %1023s %d", from, to, &status);
+		if (k < 2 || from[0] != '/' || (status != 301 && status != 302 &&
+		    status != 307 && status != 308)) {
+			snprintf(err, CONF_ERR_LEN, "http: redirect '%s': expected "
+			    "'FROM TO [301|302|307|308]'", cf->redirect.v[i]);
+			return -1;
+		}
+	}
+	for (int i = 0; i < cf->metrics_allow.n; i++) {
+		if (parse_cidr(cf->metrics_allow.v[i], &tmp) < 0) {
+			snprintf(err, CONF_ERR_LEN, "http: metrics-allow '%s': "
+			    "expected ADDRESS[/BITS]", cf->metrics_allow.v[i]);
+			return -1;
+		}
+	}
+	if (strcmp(cf->access_log_format, "combined") != 0 &&
+	    strcmp(cf->access_log_format, "json") != 0) {
+		snprintf(err, CONF_ERR_LEN,
+		    "http: access-log-format '%s': combined or json",
+		    cf->access_log_format);
+		return -1;
+	}
+	if (cf->demo && http_demo_setup(cf, err) < 0)
+		return -1;
+	http_mime_load();
+	for (int i = 0; i < cf->listen.n; i++)
+		if (server_listen(in, &cf->listen.a[i], 0, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* --- responses --- */
+
+static const char *
+date_now(void)
+{
+	static char date[HTTP_DATE_LEN + 1];
+	static time_t cached = -1;
+	time_t now = time(NULL);
+
+	if (now != cached) {
+		http_date_format(now, date);
+		cached = now;
+	}
+	return date;
+}
+
+int
+http_send_head(struct http_txn *t, int status, const char *ctype, int64_t len,
+    const char *extra)
+{
+	struct conn *c = t->s->c;
+	const struct http_request *r = t->req;
+	int minor = r ? r->version_minor : 1;
+	const char *framing = "";
+	char lenbuf[48];
+
+	t->status = status;
+	if (len >= 0) {
+		snprintf(lenbuf, sizeof(lenbuf), "Content-Length: %lld\r\n",
+		    (long long)len);
+		framing = lenbuf;
+	} else if (len == HTTP_LEN_NONE) {
+		framing = "";
+	} else if (minor >= 1) {
+		framing = "Transfer-Encoding: chunked\r\n";
+	} else {
+		t->keep_alive = false; /* 1.0: the close ends the body */
+	}
+	const char *connection = !t->keep_alive ? "Connection: close\r\n" :
+	    minor == 0 ? "Connection: keep-alive\r\n" : "";
+	return conn_printf(c,
+	    "HTTP/1.%d %d %s\r\n"
+	    "Server: %s\r\n"
+	    "Date: %s\r\n"
+	    "%s%s%s%s%s"
+	    "%s"
+	    "\r\n",
+	    minor, status, http_status_reason(status), t->s->st->cf->server_name,
+	    date_now(), ctype ? "Content-Type: " : "", ctype ? ctype : "",
+	    ctype ? "\r\n" : "", framing, connection, extra ? extra : "");
+}
+
+int
+http_send_body(struct http_txn *t, int status, const char *ctype,
+    const void *body, size_t n, const char *extra)
+{
+	if (http_send_head(t, status, ctype, (int64_t)n, extra) < 0)
+		return -1;
+	if (t->req && t->req->method == HTTP_METHOD_HEAD)
+		return 0;
+	t->bytes = n;
+	return conn_write(t->s->c, body, n);
+}
+
+int
+http_send_error(struct http_txn *t, int status, const char *extra)
+{
+	char body[512];
+	const char *reason = http_status_reason(status);
+	int n = snprintf(body, sizeof(body),
+	    "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>\n"
+	    "<body><h1>%d %s</h1><hr><p>%s</p></body></html>\n",
+	    status, reason, status, reason, t->s->st->cf->server_name);
+	/* an error on a request whose framing we could not read ends it */
+	return http_send_body(t, status, "text/html; charset=utf-8", body,
+	    (size_t)n, extra);
+}
+
+int
+http_html_escape(struct buf *b, const uint8_t *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *rep = NULL;
+		switch (s[i]) {
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '&': rep = "&amp;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&#39;"; break;
+		default: break;
+		}
+		if (rep ? buf_append_str(b, rep) < 0 : buf_append(b, &s[i], 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* --- requests --- */
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int
+method_index(const struct http_request *r)
+{
+	if (r == NULL)
+		return 5;
+	switch (r->method) {
+	case HTTP_METHOD_GET: return 0;
+	case HTTP_METHOD_HEAD: return 1;
+	case HTTP_METHOD_POST: return 2;
+	case HTTP_METHOD_OPTIONS: return 3;
+	default: return 4;
+	}
+}
+
+static void
+account(struct http_txn *t)
+{
+	struct http_session *s = t->s;
+	int cls = t->status / 100;
+
+	if (cls < 1 || cls > 5)
+		cls = 5;
+	metric_inc(m.req[method_index(t->req)][cls]);
+	metric_add(m.bytes, t->bytes);
+	if (s->t_start)
+		metric_observe(m.duration, (double)(now_us() - s->t_start) / 1e6);
+	http_alog_write(s->st, t);
+}
+
+/* The root for the request's Host (virtual hosts), or the default one. */
+static void
+pick_root(struct http_txn *t)
+{
+	struct http_state *st = t->s->st;
+	const struct http_request *r = t->req;
+	struct slice host = r->host;
+
+	t->root = st->cf->root;
+	t->rootfd = st->rootfd;
+	if (r->form == HTTP_TARGET_ABSOLUTE && r->authority.n)
+		host = r->authority;
+	if (!host.n || !st->nvhosts)
+		return;
+	size_t n = host.n;
+	if (host.p[0] != '[') {
+		const uint8_t *colon = memchr(host.p, ':', host.n);
+		if (colon)
+			n = (size_t)(colon - host.p);
+	}
+	if (n && host.p[n - 1] == '.')
+		n--; /* "example.com." is "example.com" */
+	for (int i = 0; i < st->nvhosts; i++) {
+		if (strlen(st->vhosts[i].name) == n &&
+		    strncasecmp(st->vhosts[i].name, (const char *)host.p, n) == 0) {
+			t->root = st->vhosts[i].root;
+			t->rootfd = st->vhosts[i].rootfd;
+			return;
+		}
+	}
+}
+
+static int
+serve_metrics(struct http_txn *t)
+{
+	struct http_state *st = t->s->st;
+	int allowed = 0;
+	struct buf b;
+	int rc;
+
+	for (int i = 0; i < st->nallow && !allowed; i++)
+		allowed = cidr_match(&st->allow[i], &t->s->c->peer);
+	if (!allowed)
+		return http_send_error(t, 403, NULL);
+	buf_init(&b, 8 * 1024 * 1024);
+	if (metrics_render(&b) < 0) {
+		buf_free(&b);
+		return http_send_error(t, 500, NULL);
+	}
+	rc = http_send_body(t, 200, "text/plain; version=0.0.4; charset=utf-8",
+	    buf_data(&b), b.len, NULL);
+	buf_free(&b);
+	return rc;
+}
+
+static int
+try_redirect(struct http_txn *t)
+{
+	struct http_state *st = t->s->st;
+	const struct http_request *r = t->req;
+
+	for (int i = 0; i < st->nredirects; i++) {
+		if (!slice_eq(r->path, st->redirects[i].from))
+			continue;
+		char extra[1200];
+		snprintf(extra, sizeof(extra), "Location: %s\r\n",
+		    st->redirects[i].to);
+		http_send_error(t, st->redirects[i].status, extra);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+answer(struct http_txn *t)
+{
+	const struct http_request *r = t->req;
+	static const char allow[] = "Allow: GET, HEAD, POST, OPTIONS\r\n";
+
+	pick_root(t);
+	switch (r->method) {
+	case HTTP_METHOD_GET:
+	case HTTP_METHOD_HEAD:
+	case HTTP_METHOD_POST:
+		break;
+	case HTTP_METHOD_OPTIONS:
+		http_send_head(t, 204, NULL, HTTP_LEN_NONE, allow);
+		return;
+	case HTTP_METHOD_UNKNOWN:
+		http_send_error(t, 501, NULL);
+		return;
+	default:
+		/* known methods this server does not allow on its resources */
+		http_send_error(t, 405, allow);
+		return;
+	}
+	if (r->form == HTTP_TARGET_ASTERISK || r->form == HTTP_TARGET_AUTHORITY) {
+		http_send_error(t, 400, NULL);
+		return;
+	}
+	if (try_redirect(t))
+		return;
+	if (t->s->st->cf->metrics && slice_eq(r->path, "/metrics") &&
+	    r->method != HTTP_METHOD_POST) {
+		serve_metrics(t);
+		return;
+	}
+	if (t->s->st->cf->demo && http_demo_handle(t))
+		return;
+	if (r->method == HTTP_METHOD_POST) {
+		http_send_error(t, 405, "Allow: GET, HEAD, OPTIONS\r\n");
+		return;
+	}
+	http_static_serve(t);
+}
+
+static void session_close_with(struct http_session *s, int status);
+
+/* Ends a connection whose request could not be framed: answer, then close. */
+static void
+session_close_with(struct http_session *s, int status)
+{
+	struct http_txn t;
+	char peer[SOCK_ADDR_STRLEN];
+
+	memset(&t, 0, sizeof(t));
+	t.s = s;
+	t.keep_alive = false;
+	metric_inc(m.bad);
+	log_info("http: %s: %d %s", conn_peer_str(s->c, peer, sizeof(peer)),
+	    status, http_status_reason(status));
+	if (status && http_send_error(&t, status, NULL) == 0)
+		account(&t);
+	loop_timer_stop(s->c->loop, &s->head_timer);
+	conn_close(s->c);
+}
+
+static void
+reset_request(struct http_session *s)
+{
+	http_chunked_init(&s->ck);
+	s->raw_off = 0;
+	s->body_len = 0;
+	s->sent_continue = false;
+	s->t_start = 0;
+}
+
+static void
+send_continue(struct http_session *s, const struct http_request *r)
+{
+	if (r->expect_continue && !s->sent_continue) {
+		s->sent_continue = true;
+		if (conn_write(s->c, "HTTP/1.1 100 Continue\r\n\r\n", 25) < 0)
+			conn_abort(s->c);
+	}
+}
+
+/* Parses and answers the requests in the input buffer, in order. */
+static void
+process(struct http_session *s)
+{
+	struct conn *c = s->c;
+	struct http_state *st = s->st;
+	const struct http_conf *cf = st->cf;
+
+	while (!c->closing && s->phase != HTTP_DRAIN) {
+		struct http_request req;
+		struct slice body = { NULL, 0 };
+		size_t total;
+		int k;
+
+		if (c->in.len == 0) {
+			if (s->phase != HTTP_IDLE) {
+				s->phase = HTTP_IDLE;
+				conn_set_timeout(c, cf->keepalive_timeout);
+			}
+			return;
+		}
+		if (s->phase == HTTP_IDLE) {
+			s->phase = HTTP_HEAD;
+			s->t_start = now_us();
+			conn_set_timeout(c, cf->header_timeout);
+			loop_timer_start(c->loop, &s->head_timer, cf->header_timeout, 0);
+		}
+		uint8_t *p = buf_data(&c->in);
+		k = http_parse_request(p, c->in.len, &req, &st->lim);
+		if (k == PARSE_AGAIN)
+			return;
+		if (k == PARSE_ERR) {
+			session_close_with(s, req.status ? req.status : 400);
+			return;
+		}
+		loop_timer_stop(c->loop, &s->head_timer);
+		total = (size_t)k;
+		if (req.expect_other) {
+			session_close_with(s, 417);
+			return;
+		}
+		if (req.has_content_length && req.content_length > 0) {
+			if (req.content_length > cf->max_body) {
+				session_close_with(s, 413);
+				return;
+			}
+			if (c->in.len - total < req.content_length) {
+				if (s->phase != HTTP_BODY) {
+					s->phase = HTTP_BODY;
+					conn_set_timeout(c, cf->body_timeout);
+				}
+				send_continue(s, &req);
+				return;
+			}
+			body = slice_make(p + total, (size_t)req.content_length);
+			total += (size_t)req.content_length;
+		} else if (req.chunked) {
+			/* decoded in place: the data moves down over the framing
+			 * it came in, right after the head */
+			while (!s->ck.done) {
+				size_t at = total + s->raw_off;
+				struct slice d;
+				if (at == c->in.len)
+					break;
+				int r = http_chunked_decode(&s->ck, p + at,
+				    c->in.len - at, &d);
+				if (r < 0) {
+					session_close_with(s, 400);
+					return;
+				}
+				if (d.n) {
+					if (s->body_len + d.n > cf->max_body) {
+						session_close_with(s, 413);
+						return;
+					}
+					memmove(p + total + s->body_len, d.p, d.n);
+					s->body_len += d.n;
+				}
+				s->raw_off += (size_t)r;
+			}
+			if (!s->ck.done) {
+				if (s->phase != HTTP_BODY) {
+					s->phase = HTTP_BODY;
+					conn_set_timeout(c, cf->body_timeout);
+				}
+				send_continue(s, &req);
+				return;
+			}
+			body = slice_make(p + total, s->body_len);
+			total += s->raw_off;
+		}
+
+		struct http_txn t;
+		memset(&t, 0, sizeof(t));
+		t.s = s;
+		t.req = &req;
+		t.body = body;
+		s->nreq++;
+		t.keep_alive = req.keep_alive && s->nreq < cf->max_requests &&
+		    !st->in->state_stopping;
+		answer(&t);
+		account(&t);
+		buf_consume(&c->in, total);
+		reset_request(s);
+		s->phase = HTTP_IDLE;
+		if (!t.keep_alive) {
+			conn_close(c);
+			return;
+		}
+		if (conn_pending(c) > c->lim.out_high || c->nfiles >= CONN_FILES - 1) {
+			/* let this response go out before reading the next */
+			s->phase = HTTP_DRAIN;
+			conn_pause(c);
+			conn_want_drained(c);
+			return;
+		}
+	}
+	if (s->phase == HTTP_IDLE && c->in.len == 0 && !c->closing)
+		conn_set_timeout(c, cf->keepalive_timeout);
+}
+
+static void
+on_head_timeout(struct loop *loop, struct timer *tm, void *arg)
+{
+	struct http_session *s = arg;
+
+	if (s->phase == HTTP_HEAD)
+		session_close_with(s, 408);
+}
+
+static void
+session_free(struct http_session *s)
+{
+	loop_timer_stop(s->c->loop, &s->head_timer);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		s->st->sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	free(s);
+}
+
+static void
+on_conn(struct conn *c, enum conn_ev ev, void *arg)
+{
+	struct http_session *s = arg;
+
+	switch (ev) {
+	case CONN_EV_DATA:
+		process(s);
+		break;
+	case CONN_EV_DRAINED:
+		if (s->phase == HTTP_DRAIN) {
+			s->phase = HTTP_IDLE;
+			conn_resume(c);
+			conn_set_timeout(c, s->st->cf->keepalive_timeout);
+		}
+		break;
+	case CONN_EV_TIMEOUT:
+		if (conn_pending(c)) {
+			/* still sending: the send timeout guards that */
+			conn_set_timeout(c, c->lim.timeout_ms);
+		} else if (s->phase == HTTP_HEAD || s->phase == HTTP_BODY) {
+			session_close_with(s, 408);
+		} else {
+			conn_close(c); /* an idle keep-alive connection */
+		}
+		break;
+	case CONN_EV_EOF:
+		/* a client that half-closes after its request still gets the
+		 * answer: process what is buffered, then close */
+		process(s);
+		conn_close(c);
+		break;
+	case CONN_EV_CLOSED:
+		metric_gauge_add(m.open, -1);
+		session_free(s);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+on_accept(struct listener *l, int fd, const struct sock_addr *peer, void *arg)
+{
+	struct http_state *st = arg;
+	const struct http_conf *cf = st->cf;
+	struct conn_limits lim;
+	struct http_session *s;
+
+	if (st->live >= cf->max_connections || st->in->state_stopping) {
+		metric_inc(m.refused);
+		close(fd);
+		return;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		close(fd);
+		return;
+	}
+	conn_limits_default(&lim);
+	lim.in_max = cf->max_header_size + cf->max_body + 16384;
+	lim.timeout_ms = cf->keepalive_timeout;
+	lim.write_timeout_ms = cf->send_timeout;
+	s->st = st;
+	s->phase = HTTP_IDLE;
+	reset_request(s);
+	timer_init(&s->head_timer, on_head_timeout, s);
+	s->c = conn_accept(l->loop, fd, peer, &lim, on_conn, s, &st->live);
+	if (s->c == NULL) {
+		free(s);
+		return;
+	}
+	s->next = st->sessions;
+	if (st->sessions)
+		st->sessions->prev = s;
+	st->sessions = s;
+	metric_inc(m.conns);
+	metric_gauge_add(m.open, 1);
+}
+
+/* --- the worker side --- */
+
+static int
+http_start(struct instance *in, struct worker *w, char *err)
+{
+	struct http_state *st = calloc(1, sizeof(*st));
+	struct http_conf *cf = in->conf;
+
+	if (st == NULL) {
+		snprintf(err, CONF_ERR_LEN, "out of memory");
+		return -1;
+	}
+	in->state = st;
+	st->in = in;
+	st->cf = cf;
+	st->lim.max_request_line = cf->max_request_line;
+	st->lim.max_header_size = cf->max_header_size;
+	st->lim.max_headers = (size_t)cf->max_headers;
+	st->rootfd = open(cf->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->rootfd < 0) {
+		snprintf(err, CONF_ERR_LEN, "root %s: %s", cf->root, strerror(errno));
+		return -1;
+	}
+	st->vhosts = calloc((size_t)cf->vhost.n + 1, sizeof(*st->vhosts));
+	st->redirects = calloc((size_t)cf->redirect.n + 1, sizeof(*st->redirects));
+	st->allow = calloc((size_t)cf->metrics_allow.n + 1, sizeof(*st->allow));
+	if (!st->vhosts || !st->redirects || !st->allow) {
+		snprintf(err, CONF_ERR_LEN, "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < cf->vhost.n; i++) {
+		char name[256], root[1024];
+		if (sscanf(cf->vhost.v[i], "%255s %1023s", name, root) != 2)
+			continue;
+		struct http_vhost *v = &st->vhosts[st->nvhosts];
+		v->name = strdup(name);
+		v->root = strdup(root);
+		v->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (!v->name || !v->root || v->rootfd < 0) {
+			snprintf(err, CONF_ERR_LEN, "vhost %s: %s", name,
+			    strerror(errno));
+			free(v->name);
+			free(v->root);
+			return -1;
+		}
+		st->nvhosts++;
+	}
+	for (int i = 0; i < cf->redirect.n; i++) {
+		char from[1024], to[1024];
+		int status = 301;
+		if (sscanf(cf->redirect.v[i], "%1023s %1023s %d", from, to,
+		    &status) < 2)
+			continue;
+		struct http_redirect *r = &st->redirects[st->nredirects++];
+		r->from = strdup(from);
+		r->to = strdup(to);
+		r->status = status;
+	}
+	for (int i = 0; i < cf->metrics_allow.n; i++)
+		if (parse_cidr(cf->metrics_allow.v[i], &st->allow[st->nallow]) == 0)
+			st->nallow++;
+	if (http_alog_open(st) < 0) {
+		snprintf(err, CONF_ERR_LEN, "access-log %s: %s", cf->access_log,
+		    strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < in->nls; i++) {
+		if (listener_start(&st->ls[i], w->loop, in->ls[i].fds[w->idx],
+		    on_accept, st) < 0) {
+			snprintf(err, CONF_ERR_LEN, "cannot watch a listener");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+http_stop(struct instance *in, struct worker *w)
+{
+	struct http_state *st = in->state;
+
+	if (st == NULL)
+		return;
+	in->state_stopping = 1;
+	for (int i = 0; i < in->nls; i++)
+		listener_stop(&st->ls[i]);
+	/* idle connections go now; busy ones after their response */
+	for (struct http_session *s = st->sessions; s; s = s->next)
+		if (s->phase == HTTP_IDLE && conn_pending(s->c) == 0)
+			conn_close(s->c);
+}
+
+static void
+http_release(struct instance *in)
+{
+	struct http_state *st = in->state;
+
+	if (st == NULL)
+		return;
+	for (int i = 0; i < st->nvhosts; i++) {
+		free(st->vhosts[i].name);
+		free(st->vhosts[i].root);
+		if (st->vhosts[i].rootfd >= 0)
+			close(st->vhosts[i].rootfd);
+	}
+	for (int i = 0; i < st->nredirects; i++) {
+		free(st->redirects[i].from);
+		free(st->redirects[i].to);
+	}
+	free(st->vhosts);
+	free(st->redirects);
+	free(st->allow);
+	if (st->rootfd >= 0)
+		close(st->rootfd);
+	if (st->alog_fd > 2)
+		close(st->alog_fd);
+	free(st);
+	in->state = NULL;
+}
+
+static void
+http_reopen(struct instance *in)
+{
+	struct http_state *st = in->state;
+
+	if (st && st->alog_fd > 2) {
+		close(st->alog_fd);
+		st->alog_fd = -1;
+		if (http_alog_open(st) < 0)
+			log_error("http: reopening %s: %s", st->cf->access_log,
+			    strerror(errno));
+	}
+}
+
+const struct service http_service = {
+	"http", http_keys, sizeof(struct http_conf), http_setup, http_start,
+	http_stop, http_release, http_reopen,
+};
+
+int
+http_server_main(int argc, char **argv)
+{
+	return cli_run_server(&http_service, argc, argv,
+	    "The HTTP/1.1 origin server: static files from ROOT, keep-alive, "
+	    "conditional and range requests, /metrics.", NULL);
+}

@@ -1,0 +1,149 @@
+/* http_server.h - what the pieces of the HTTP origin server share: its
+ * configuration, the per-worker state, the per-connection session, and the
+ * response helpers that http_static.c and http_demo.c write through. */
+#ifndef CAMADA_HTTP_SERVER_H
+#define CAMADA_HTTP_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/conn.h"
+#include "core/listener.h"
+#include "core/server.h"
+#include "http/http_parse.h"
+
+extern const struct service http_service;
+int http_server_main(int argc, char **argv);
+
+struct http_conf {
+	struct conf_addrs listen;
+	char *root;
+	char *index;
+	int autoindex;
+	int dotfiles;
+	int symlinks_outside;
+	struct conf_strs vhost;      /* "name root" */
+	struct conf_strs redirect;   /* "from to [301|302|307|308]" */
+	size_t max_request_line;
+	size_t max_header_size;
+	long max_headers;
+	size_t max_body;
+	uint64_t header_timeout;
+	uint64_t body_timeout;
+	uint64_t keepalive_timeout;
+	uint64_t send_timeout;
+	long max_requests;
+	long max_connections;
+	char *access_log;
+	char *access_log_format;
+	int metrics;
+	struct conf_strs metrics_allow;
+	int demo;
+	long sessions_max;
+	uint64_t session_ttl;
+	char *server_name;
+};
+
+struct http_vhost {
+	char *name;  /* lower case, no port */
+	char *root;
+	int rootfd;
+};
+
+struct http_redirect {
+	char *from;
+	char *to;
+	int status;
+};
+
+/* An address prefix for metrics-allow. */
+struct http_cidr {
+	int family;
+	uint8_t addr[16];
+	int bits;
+};
+
+struct http_state {
+	struct instance *in;
+	struct http_conf *cf;
+	struct http_limits lim;
+	struct listener ls[SERVER_MAX_LISTEN];
+	int live;
+	int rootfd;
+	struct http_vhost *vhosts;
+	int nvhosts;
+	struct http_redirect *redirects;
+	int nredirects;
+	struct http_cidr *allow;
+	int nallow;
+	int alog_fd;     /* -1: off; 2: stderr */
+	int alog_json;
+	struct http_session *sessions;
+};
+
+enum http_phase {
+	HTTP_IDLE,   /* between requests */
+	HTTP_HEAD,   /* part of a head has arrived */
+	HTTP_BODY,   /* the head is in; waiting for the body */
+	HTTP_DRAIN,  /* a response is queued; waiting for it to go out */
+};
+
+struct http_session {
+	struct http_state *st;
+	struct conn *c;
+	enum http_phase phase;
+	int nreq;
+	struct timer head_timer;
+	struct http_chunked ck;
+	size_t raw_off;      /* chunked: body bytes consumed after the head */
+	size_t body_len;     /* chunked: decoded bytes, kept after the head */
+	bool sent_continue;
+	uint64_t t_start;    /* µs, for the latency histogram */
+	struct http_session *prev, *next;
+};
+
+/* One request being answered. */
+struct http_txn {
+	struct http_session *s;
+	const struct http_request *req;
+	struct slice body;
+	bool keep_alive;     /* decided before the head is written */
+	int status;          /* what was sent, for the log */
+	uint64_t bytes;      /* body bytes sent, for the log */
+	const char *root;    /* the vhost's */
+	int rootfd;
+};
+
+#define HTTP_LEN_CHUNKED (-1)  /* chunked for 1.1, close-delimited for 1.0 */
+#define HTTP_LEN_NONE (-2)     /* no body and no framing (204, 304) */
+
+/* Writes the status line and the common headers (Date, Server, Connection,
+ * and Content-Length when len >= 0, else see HTTP_LEN_*). extra: more header lines, each ending in CRLF,
+ * or NULL. The blank line ends the head. Returns 0 or -1. */
+int http_send_head(struct http_txn *t, int status, const char *ctype,
+    int64_t len, const char *extra);
+/* A complete response with a small body in memory. */
+int http_send_body(struct http_txn *t, int status, const char *ctype,
+    const void *body, size_t n, const char *extra);
+/* An error page ("404 Not Found") as HTML. */
+int http_send_error(struct http_txn *t, int status, const char *extra);
+
+/* http_static.c: GET/HEAD of a file or directory under the root. */
+void http_static_serve(struct http_txn *t);
+/* http_mime.c: the media type for a file name ("text/html"). */
+const char *http_mime_type(const char *path);
+void http_mime_load(void);
+
+/* http_demo.c: the cookie and form demos; returns 1 when it answered. */
+int http_demo_handle(struct http_txn *t);
+int http_demo_setup(const struct http_conf *cf, char *err);
+
+/* http_alog.c: one access-log line per response. */
+void http_alog_write(struct http_state *st, const struct http_txn *t);
+int http_alog_open(struct http_state *st);
+
+/* HTML-escapes s[0..n) into b. */
+int http_html_escape(struct buf *b, const uint8_t *s, size_t n);
+
+#endif

@@ -1,0 +1,368 @@
+/* http_static.c - GET and HEAD of files under a root: index files, the 301
+ * for a directory without its slash, directory listings, validators
+ * (Last-Modified, ETag), conditional requests (304), single byte ranges
+ * (206, 416), and bodies sent with sendfile.
+ *
+ * Paths are decoded and normalised by http_path_decode, and then opened with
+ * openat2(RESOLVE_BENEATH) relative to the root's descriptor, so that neither
+ * ".." nor a symbolic link can lead outside the root: the kernel refuses it
+ * (unless symlinks-outside-root is on).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "http/http_server.h"
+
+/* Bodies up to this size are copied into the output buffer so that the head
+ * and the body leave in one write; larger ones go out with sendfile. */
+#define HTTP_INLINE_MAX (16 * 1024)
+#define HTTP_PATH_MAX 4096
+
+static int
+open_beneath(int dirfd, const char *rel, int outside_ok)
+{
+	static int have_openat2 = 1;
+	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+
+	if (outside_ok)
+		return openat(dirfd, rel, flags);
+	if (have_openat2) {
+		struct open_how how;
+		memset(&how, 0, sizeof(how));
+		how.flags = (uint64_t)flags;
+		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+		int fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+		if (fd >= 0 || errno != ENOSYS)
+			return fd;
+		have_openat2 = 0;
+	}
+	/* Old kernels: no symbolic links at all in the last component. The
+	 * decoded path has no "..", so only links can escape. */
+	return openat(dirfd, rel, flags | O_NOFOLLOW);
+}
+
+static void
+fail_open(struct http_txn *t, const char *path)
+{
+	int e = errno;
+	char peer[SOCK_ADDR_STRLEN];
+
+	switch (e) {
+	case ENOENT:
+	case ENOTDIR:
+	case ENAMETOOLONG:
+		http_send_error(t, 404, NULL);
+		break;
+	case EACCES:
+	case EPERM:
+		http_send_error(t, 403, NULL);
+		break;
+	case EXDEV:
+	case ELOOP:
+		/* a link that leads out of the root */
+		log_info("http: %s: refused %s (leaves the root)",
+		    conn_peer_str(t->s->c, peer, sizeof(peer)), path);
+		http_send_error(t, 404, NULL);
+		break;
+	case EMFILE:
+	case ENFILE:
+		http_send_error(t, 503, "Retry-After: 1\r\n");
+		break;
+	default:
+		log_warn("http: open %s: %s", path, strerror(e));
+		http_send_error(t, 500, NULL);
+		break;
+	}
+}
+
+static void
+make_etag(const struct stat *sb, char *out, size_t n)
+{
+	snprintf(out, n, "\"%llx-%llx\"", (unsigned long long)sb->st_mtime,
+	    (unsigned long long)sb->st_size);
+}
+
+/* 1 when the client's copy is current (RFC 9110 §13.2.2: If-None-Match
+ * first, If-Modified-Since only without it). */
+static int
+not_modified(const struct http_request *r, const struct stat *sb,
+    const char *etag)
+{
+	const struct http_header *h;
+	time_t ims;
+
+	h = http_header_find(r->headers, r->nheaders, "If-None-Match");
+	if (h)
+		return http_etag_match(h->value, slice_cstr(etag), true);
+	h = http_header_find(r->headers, r->nheaders, "If-Modified-Since");
+	if (h && http_date_parse(h->value, &ims) == 0)
+		return sb->st_mtime <= ims;
+	return 0;
+}
+
+/* If-Range: the range applies only when the validator still matches. */
+static int
+range_applies(const struct http_request *r, const struct stat *sb,
+    const char *etag)
+{
+	const struct http_header *h;
+	time_t when;
+
+	h = http_header_find(r->headers, r->nheaders, "If-Range");
+	if (h == NULL)
+		return 1;
+	if (h->value.n && (h->value.p[0] == '"' || h->value.p[0] == 'W'))
+		return http_etag_match(h->value, slice_cstr(etag), false);
+	if (http_date_parse(h->value, &when) == 0)
+		return when == sb->st_mtime;
+	return 0;
+}
+
+static void
+send_file(struct http_txn *t, int fd, const struct stat *sb, const char *path)
+{
+	const struct http_request *r = t->req;
+	char etag[64], lastmod[HTTP_DATE_LEN + 1], extra[512];
+	uint64_t size = (uint64_t)sb->st_size, first = 0, last = 0;
+	int status = 200, k;
+
+	make_etag(sb, etag, sizeof(etag));
+	http_date_format(sb->st_mtime, lastmod);
+	if (not_modified(r, sb, etag)) {
+		snprintf(extra, sizeof(extra), "ETag: %s\r\nLast-Modified: %s\r\n",
+		    etag, lastmod);
+		http_send_head(t, 304, NULL, HTTP_LEN_NONE, extra);
+		close(fd);
+		return;
+	}
+	const struct http_header *rh =
+	    http_header_find(r->headers, r->nheaders, "Range");
+	if (rh && r->method == HTTP_METHOD_GET && range_applies(r, sb, etag)) {
+		k = http_parse_range(rh->value, size, &first, &last);
+		if (k < 0) {
+			snprintf(extra, sizeof(extra),
+			    "Content-Range: bytes */%llu\r\n",
+			    (unsigned long long)size);
+			http_send_error(t, 416, extra);
+			close(fd);
+			return;
+		}
+		if (k == 1)
+			status = 206;
+	}
+	uint64_t len = status == 206 ? last - first + 1 : size;
+	k = snprintf(extra, sizeof(extra),
+	    "Last-Modified: %s\r\nETag: %s\r\nAccept-Ranges: bytes\r\n",
+	    lastmod, etag);
+	if (status == 206)
+		snprintf(extra + k, sizeof(extra) - (size_t)k,
+		    "Content-Range: bytes %llu-%llu/%llu\r\n",
+		    (unsigned long long)first, (unsigned long long)last,
+		    (unsigned long long)size);
+	if (http_send_head(t, status, http_mime_type(path), (int64_t)len,
+	    extra) < 0 || r->method == HTTP_METHOD_HEAD || len == 0) {
+		close(fd);
+		return;
+	}
+	t->bytes = len;
+	if (len <= HTTP_INLINE_MAX) {
+		uint8_t *dst = conn_reserve(t->s->c, (size_t)len);
+		ssize_t got = dst ? pread(fd, dst, (size_t)len, (off_t)first) : -1;
+		close(fd);
+		if (got != (ssize_t)len) {
+			/* the head is out already: the stream cannot be saved */
+			log_warn("http: read %s: %s", path,
+			    got < 0 ? strerror(errno) : "file shrank");
+			conn_abort(t->s->c);
+			return;
+		}
+		conn_commit(t->s->c, (size_t)len);
+		return;
+	}
+	if (conn_sendfile(t->s->c, fd, (off_t)first, len, 1) < 0) {
+		close(fd);
+		conn_abort(t->s->c);
+	}
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Percent-encodes a name for use in an href. */
+static int
+url_escape(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~!$'()*+,;=:@", c)) {
+			if (buf_append(b, s, 1) < 0)
+				return -1;
+		} else {
+			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
+			if (buf_append(b, e, 3) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+send_listing(struct http_txn *t, int dirfd, const char *path)
+{
+	struct buf b;
+	DIR *d;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int fd = dup(dirfd);
+	int ok = 1;
+
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		http_send_error(t, 500, NULL);
+		return;
+	}
+	while ((de = readdir(d)) != NULL && n < 10000) {
+		if (de->d_name[0] == '.' &&
+		    (!t->s->st->cf->dotfiles || !strcmp(de->d_name, ".") ||
+			!strcmp(de->d_name, "..")))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			char **nn = realloc(names, cap * sizeof(*nn));
+			if (nn == NULL)
+				break;
+			names = nn;
+		}
+		if ((names[n] = strdup(de->d_name)) == NULL)
+			break;
+		n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_names);
+	buf_init(&b, 16 * 1024 * 1024);
+	ok = buf_append_str(&b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	    "<title>Index of ") == 0 &&
+	    http_html_escape(&b, (const uint8_t *)path, strlen(path)) == 0 &&
+	    buf_append_str(&b, "</title></head>\n<body><h1>Index of ") == 0 &&
+	    http_html_escape(&b, (const uint8_t *)path, strlen(path)) == 0 &&
+	    buf_append_str(&b, "</h1><hr><pre>\n<a href=\"../\">../</a>\n") == 0;
+	for (size_t i = 0; ok && i < n; i++) {
+		struct stat sb;
+		char date[HTTP_DATE_LEN + 1] = "-";
+		int isdir = 0;
+		long long size = -1;
+		if (fstatat(dirfd, names[i], &sb, AT_SYMLINK_NOFOLLOW) == 0) {
+			isdir = S_ISDIR(sb.st_mode);
+			size = isdir ? -1 : (long long)sb.st_size;
+			http_date_format(sb.st_mtime, date);
+		}
+		ok = buf_append_str(&b, "<a href=\"") == 0 &&
+		    url_escape(&b, names[i]) == 0 &&
+		    buf_append_str(&b, isdir ? "/\">" : "\">") == 0 &&
+		    http_html_escape(&b, (const uint8_t *)names[i],
+			strlen(names[i])) == 0 &&
+		    buf_printf(&b, "%s</a>  %s  %lld\n", isdir ? "/" : "", date,
+			size) == 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (ok && buf_append_str(&b, "</pre><hr></body></html>\n") == 0)
+		http_send_body(t, 200, "text/html; charset=utf-8", buf_data(&b),
+		    b.len, NULL);
+	else
+		http_send_error(t, 500, NULL);
+	buf_free(&b);
+}
+
+static void
+redirect_slash(struct http_txn *t)
+{
+	const struct http_request *r = t->req;
+	char extra[HTTP_PATH_MAX + 64];
+
+	/* the path as the client sent it, so that the redirect is exact */
+	snprintf(extra, sizeof(extra), "Location: %.*s/%s%.*s\r\n",
+	    (int)r->path.n, (const char *)r->path.p, r->has_query ? "?" : "",
+	    (int)r->query.n, (const char *)r->query.p);
+	http_send_error(t, 301, extra);
+}
+
+void
+http_static_serve(struct http_txn *t)
+{
+	const struct http_request *r = t->req;
+	const struct http_conf *cf = t->s->st->cf;
+	char path[HTTP_PATH_MAX], peer[SOCK_ADDR_STRLEN];
+	struct stat sb;
+	struct slice raw = r->path.n ? r->path : slice_cstr("/");
+	int len, fd;
+
+	len = http_path_decode(raw, path, sizeof(path));
+	if (len < 0) {
+		log_info("http: %s: refused path %.*s",
+		    conn_peer_str(t->s->c, peer, sizeof(peer)),
+		    (int)(raw.n > 200 ? 200 : raw.n), (const char *)raw.p);
+		http_send_error(t, 400, NULL);
+		return;
+	}
+	if (!cf->dotfiles && http_path_has_dotfile(path)) {
+		http_send_error(t, 404, NULL);
+		return;
+	}
+	const char *rel = path[1] ? path + 1 : ".";
+	fd = open_beneath(t->rootfd, rel, cf->symlinks_outside);
+	if (fd < 0) {
+		fail_open(t, path);
+		return;
+	}
+	if (fstat(fd, &sb) < 0) {
+		close(fd);
+		http_send_error(t, 500, NULL);
+		return;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		if (path[len - 1] != '/') {
+			close(fd);
+			redirect_slash(t);
+			return;
+		}
+		int ifd = open_beneath(fd, cf->index, cf->symlinks_outside);
+		if (ifd >= 0 && fstat(ifd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+			close(fd);
+			send_file(t, ifd, &sb, cf->index);
+			return;
+		}
+		if (ifd >= 0)
+			close(ifd);
+		if (cf->autoindex)
+			send_listing(t, fd, path);
+		else
+			http_send_error(t, 403, NULL);
+		close(fd);
+		return;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		close(fd);
+		http_send_error(t, 404, NULL);
+		return;
+	}
+	send_file(t, fd, &sb, path);
+}
