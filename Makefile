@@ -36,7 +36,12 @@ DEPS       = $(DEPS_BUILD) $(DEPS_TEST)
 .PHONY: all deps run test unit integration integration-asan asan fuzz \
         fuzz-smoke bench install clean check-banned
 
-all: build/camada
+all: build/camada www/big.bin
+
+# The demo site's large file (range requests, resumed downloads): made here,
+# not committed. Deterministic bytes, so a resumed download can be checked.
+www/big.bin:
+	@$(PYTHON) -c "import hashlib,sys; b=b''.join(hashlib.sha256(i.to_bytes(4,'big')).digest() for i in range(1<<19)); open(sys.argv[1],'wb').write(b)" $@
 
 build/camada: build/obj/src/main.o $(OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -109,7 +114,7 @@ test: deps
 	@echo "== fuzz smoke ($(FUZZ_SECONDS)s per target)"; $(MAKE) --no-print-directory fuzz-smoke
 	@echo "== all tests passed"
 
-run: deps build/camada
+run: deps all
 	./build/camada serve -c etc/camada.conf
 
 bench: deps build/camada
