@@ -2,6 +2,7 @@
  * the framing they imply; the method and status tables; header lookup.
  * Bodies are http_chunked.c's; paths, dates and ranges live beside it.
  */
+#include <limits.h>
 #include <string.h>
 
 #include "http/http_parse.h"
@@ -36,6 +37,9 @@ limits_resolve(const struct http_limits *lim)
 	}
 	if (l.max_headers > HTTP_MAX_HEADERS)
 		l.max_headers = HTTP_MAX_HEADERS;
+	/* The head's length must fit the int we return. */
+	if (l.max_header_size > INT_MAX)
+		l.max_header_size = INT_MAX;
 	return l;
 }
 

@@ -102,8 +102,12 @@ struct http_request {
 	bool has_content_length;
 	uint64_t content_length;	/* <= HTTP_CONTENT_LENGTH_MAX */
 	bool chunked;			/* Transfer-Encoding: chunked */
+	/* The Host value, checked to be uri-host [":" port]: no '/', backslash,
+	 * '@' or spaces. It may be empty (RFC 9112 §3.2), and a reg-name may
+	 * still be "." or "..": never join it to a path unchecked. For the
+	 * ABSOLUTE form, RFC 9112 §3.2.2 says to use authority instead. */
 	bool has_host;
-	struct slice host;		/* Host value; may be empty (RFC 9112 §3.2) */
+	struct slice host;
 	bool conn_close;		/* Connection has "close" */
 	bool conn_keep_alive;		/* Connection has "keep-alive" */
 	bool conn_upgrade;		/* Connection has "upgrade" */

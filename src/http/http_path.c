@@ -2,6 +2,7 @@
  * percent-decoding, UTF-8 validation, dot-segment removal (RFC 3986 §5.2.4)
  * with everything ambiguous refused rather than repaired.
  */
+#include <limits.h>
 #include <string.h>
 
 #include "http/http_parse.h"
@@ -112,7 +113,10 @@ http_path_decode(struct slice path, char *out, size_t outsz)
 {
 	size_t w = 0;
 
-	if (outsz < 2 || outsz > INT32_MAX)
+	/* The length must fit the int we return. */
+	if (outsz > INT_MAX)
+		outsz = INT_MAX;
+	if (outsz < 2)
 		return -1;
 	if (path.n == 0) {
 		out[0] = '/';
