@@ -73,7 +73,7 @@ build/fuzz/obj/%.o: %.c $(HDR)
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_OBJ) $(LDLIBS)
+	$(CLANG) $(CFLAGS) -Wno-unknown-warning-option -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_OBJ) $(LDLIBS)
 
 fuzz: $(FUZZ_BIN)
 	@echo "built: $(FUZZ_BIN)"
