@@ -107,6 +107,16 @@ buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 		b->len += (size_t)n;
 		return 0;
 	}
+	if (b->len + (size_t)n == b->max) {
+		/* Fits max exactly, but vsnprintf also writes a NUL: format
+		 * aside, then append. */
+		char *tmp = malloc((size_t)n + 1);
+		int rc = -1;
+		if (tmp && vsnprintf(tmp, (size_t)n + 1, fmt, ap) == n)
+			rc = buf_append(b, tmp, (size_t)n);
+		free(tmp);
+		return rc;
+	}
 	dst = (char *)buf_reserve(b, (size_t)n + 1);
 	if (dst == NULL)
 		return -1;

@@ -71,7 +71,8 @@ int buf_append(struct buf *b, const void *p, size_t n) BUF_WUR;
 int buf_append_str(struct buf *b, const char *s) BUF_WUR;
 int buf_printf(struct buf *b, const char *fmt, ...) BUF_WUR
 	__attribute__((format(printf, 2, 3)));
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap) BUF_WUR;
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap) BUF_WUR
+	__attribute__((format(printf, 2, 0)));
 
 static inline struct slice
 buf_slice(const struct buf *b)

@@ -474,9 +474,12 @@ conn_read(struct conn *c)
 			c->bytes_in += (uint64_t)r;
 			total += (size_t)r;
 			got = 1;
-			/* Edge-triggered: a short read emptied the socket; new
-			 * bytes will raise a new edge. */
-			if ((size_t)r < want)
+			/* Edge-triggered: a short read emptied the socket and
+			 * new bytes raise a new edge, saving a recv that would
+			 * only say EAGAIN. But a FIN that came with the data
+			 * raises no new edge: once epoll has said RDHUP, read
+			 * on until 0 so that the EOF is not lost. */
+			if ((size_t)r < want && !c->hup_seen)
 				c->readable = 0;
 			if (total >= CONN_READ_BUDGET) {
 				schedule(c); /* let other connections run */
@@ -730,6 +733,8 @@ on_io(struct loop *loop, struct loop_io *io, uint32_t ev)
 		c->writable = 1;
 	if (ev & LOOP_READ)
 		c->readable = 1;
+	if (ev & LOOP_HUP)
+		c->hup_seen = 1;
 	if (ev & LOOP_ERR) {
 		/* a reset: nothing more can be sent */
 		buf_reset(&c->out);

@@ -97,7 +97,7 @@ struct conn {
 	unsigned readable : 1, writable : 1, connecting : 1, rd_eof : 1,
 	    wr_shut : 1, closing : 1, lingering : 1, dead : 1, detached : 1,
 	    paused : 1, want_drained : 1, in_cb : 1, pending_data : 1,
-	    eof_told : 1, shut_after_flush : 1;
+	    eof_told : 1, shut_after_flush : 1, hup_seen : 1;
 };
 
 /* Wraps an accepted fd. live (may be NULL) is incremented now and

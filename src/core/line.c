@@ -8,11 +8,22 @@ line_next(struct buf *in, size_t max, struct slice *line)
 {
 	const uint8_t *p = buf_data(in);
 	size_t scan = in->len < max + 2 ? in->len : max + 2;
-	const uint8_t *lf = memchr(p, '\n', scan);
+	const uint8_t *lf;
 	size_t n;
 
-	if (lf == NULL)
-		return in->len > max + 1 ? -1 : 0;
+	if (in->len == 0)
+		return 0; /* p may be NULL: never allocated */
+	lf = memchr(p, '\n', scan);
+	if (lf == NULL) {
+		if (in->len <= max + 1)
+			return 0;
+		/* Too long. When its LF is already here, drop the line so
+		 * that the next call returns the one after it (line.h). */
+		lf = memchr(p + scan, '\n', in->len - scan);
+		if (lf != NULL)
+			buf_consume(in, (size_t)(lf - p) + 1);
+		return -1;
+	}
 	n = (size_t)(lf - p);
 	buf_consume(in, n + 1);
 	if (n > 0 && p[n - 1] == '\r')
@@ -28,8 +39,11 @@ int
 line_skip(struct buf *in)
 {
 	const uint8_t *p = buf_data(in);
-	const uint8_t *lf = memchr(p, '\n', in->len);
+	const uint8_t *lf;
 
+	if (in->len == 0)
+		return 0;
+	lf = memchr(p, '\n', in->len);
 	if (lf == NULL) {
 		buf_consume(in, in->len);
 		return 0;

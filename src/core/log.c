@@ -138,7 +138,9 @@ json_escape(char *dst, size_t cap, size_t *len, const char *s)
 		if (c == '"' || c == '\\') {
 			dst[n++] = '\\';
 			dst[n++] = (char)c;
-		} else if (c < 0x20) {
+		} else if (c < 0x20 || c >= 0x7f) {
+			/* control bytes, and bytes that may not be UTF-8: a
+			 * peer's bytes must never make the line invalid JSON */
 			dst[n++] = '\\';
 			dst[n++] = 'u';
 			dst[n++] = '0';

@@ -202,47 +202,60 @@ put_series(struct buf *out, const char *name, const char *suffix,
 	    labels, labels[0] && extra[0] ? "," : "", extra, has ? "}" : "");
 }
 
-int
-metrics_render(struct buf *out)
+/* One series: a value, or a histogram's buckets, _sum and _count. */
+static int
+render_series(struct buf *out, const struct metric *m)
 {
 	char extra[64];
 
+	if (m->type != METRIC_HISTOGRAM) {
+		int64_t v = (int64_t)sum_slot(m->slot);
+		if (put_series(out, m->name, "", m->labels, "") < 0 ||
+		    buf_printf(out, " %lld\n", (long long)v) < 0)
+			return -1;
+		return 0;
+	}
+	uint64_t cum = 0;
+	for (int b = 0; b <= m->nbounds; b++) {
+		cum += sum_slot(m->slot + b);
+		if (b < m->nbounds)
+			snprintf(extra, sizeof(extra), "le=\"%g\"", m->bounds[b]);
+		else
+			snprintf(extra, sizeof(extra), "le=\"+Inf\"");
+		if (put_series(out, m->name, "_bucket", m->labels, extra) < 0 ||
+		    buf_printf(out, " %llu\n", (unsigned long long)cum) < 0)
+			return -1;
+	}
+	if (put_series(out, m->name, "_sum", m->labels, "") < 0 ||
+	    buf_printf(out, " %.6f\n", sum_double(m->slot + m->nbounds + 1)) < 0 ||
+	    put_series(out, m->name, "_count", m->labels, "") < 0 ||
+	    buf_printf(out, " %llu\n", (unsigned long long)cum) < 0)
+		return -1;
+	return 0;
+}
+
+int
+metrics_render(struct buf *out)
+{
 	if (!shm)
 		return 0;
+	/* The format wants every series of a name in one group under one
+	 * HELP/TYPE, so series registered apart are gathered at the first. */
 	for (int i = 0; i < nreg; i++) {
 		struct metric *m = &reg[i];
 		int first = 1;
 		for (int j = 0; j < i; j++)
 			if (strcmp(reg[j].name, m->name) == 0)
 				first = 0;
-		if (first && buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n",
-		    m->name, m->help ? m->help : m->name, m->name,
-		    type_name(m->type)) < 0)
-			return -1;
-		if (m->type != METRIC_HISTOGRAM) {
-			int64_t v = (int64_t)sum_slot(m->slot);
-			if (put_series(out, m->name, "", m->labels, "") < 0 ||
-			    buf_printf(out, " %lld\n", (long long)v) < 0)
-				return -1;
+		if (!first)
 			continue;
-		}
-		uint64_t cum = 0;
-		for (int b = 0; b <= m->nbounds; b++) {
-			cum += sum_slot(m->slot + b);
-			if (b < m->nbounds)
-				snprintf(extra, sizeof(extra), "le=\"%g\"",
-				    m->bounds[b]);
-			else
-				snprintf(extra, sizeof(extra), "le=\"+Inf\"");
-			if (put_series(out, m->name, "_bucket", m->labels, extra) < 0 ||
-			    buf_printf(out, " %llu\n", (unsigned long long)cum) < 0)
-				return -1;
-		}
-		if (put_series(out, m->name, "_sum", m->labels, "") < 0 ||
-		    buf_printf(out, " %.6f\n", sum_double(m->slot + m->nbounds + 1)) < 0 ||
-		    put_series(out, m->name, "_count", m->labels, "") < 0 ||
-		    buf_printf(out, " %llu\n", (unsigned long long)cum) < 0)
+		if (buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", m->name,
+		    m->help ? m->help : m->name, m->name, type_name(m->type)) < 0)
 			return -1;
+		for (int j = i; j < nreg; j++)
+			if (strcmp(reg[j].name, m->name) == 0 &&
+			    render_series(out, &reg[j]) < 0)
+				return -1;
 	}
 	return 0;
 }
