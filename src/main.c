@@ -5,6 +5,7 @@
 #include "core/conf.h"
 #include "core/server.h"
 #include "echo/echo.h"
+#include "http/http_client.h"
 #include "http/http_server.h"
 
 #define CAMADA_VERSION "0.1.0"
@@ -31,6 +32,8 @@ usage(FILE *f)
 	    "  echo [--udp] HOST PORT           echo client: stdin lines to the "
 	    "server, replies to stdout\n"
 	    "  http [-l ADDR:PORT] [-r ROOT]    the HTTP server (port 8080)\n"
+	    "  get [OPTIONS] URL                HTTP client (--page, --cookie-jar, "
+	    "--cache, ...)\n"
 	    "  help                             this text\n"
 	    "  version                          the version\n"
 	    "\n"
@@ -126,6 +129,8 @@ main(int argc, char **argv)
 		return echo_server_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "echo") == 0)
 		return echo_client_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "get") == 0)
+		return http_client_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "http") == 0)
 		return http_server_main(argc - 1, argv + 1);
 	fprintf(stderr, "camada: unknown command '%s'\n", cmd);

@@ -345,7 +345,7 @@ echo_release(struct instance *in)
 
 const struct service echo_service = {
 	"echo", echo_keys, sizeof(struct echo_conf), echo_setup, echo_start,
-	echo_stop, echo_release,
+	echo_stop, echo_release, NULL,
 };
 
 int

@@ -1,0 +1,545 @@
+/* http_client.c - "camada get": the options, the single-URL fetch with
+ * its output (stdout or -o, the progress bar on a terminal) and the entry
+ * point. The engine is in http_client_xfer.c, --page in http_page.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http/http_client_int.h"
+
+#define HC_PROGRESS_MIN (256 * 1024)
+
+/* ---- the single fetch ---------------------------------------------------- */
+
+struct output {
+	const struct hc_opts *o;
+	int fd;				/* -1 until the first byte */
+	bool failed;
+	struct hc_xfer *x;
+	bool progress;
+	double last_draw, start;
+};
+
+static int
+out_open(struct output *out)
+{
+	if (out->fd >= 0)
+		return 0;
+	if (out->o->out_file == NULL) {
+		out->fd = STDOUT_FILENO;
+		return 0;
+	}
+	out->fd = open(out->o->out_file, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_CLOEXEC, 0644);
+	return out->fd < 0 ? -1 : 0;
+}
+
+static void
+human(double v, char *b, size_t n)
+{
+	const char *u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	int i = 0;
+
+	while (v >= 1024 && i < 4) {
+		v /= 1024;
+		i++;
+	}
+	snprintf(b, n, i ? "%.1f %s" : "%.0f %s", v, u[i]);
+}
+
+static void
+progress_draw(struct output *out, bool final)
+{
+	const struct hc_xfer *x = out->x;
+	uint64_t total = x->r.has_content_length ? x->r.content_length : 0;
+	double now = hc_now_ms(), secs = (now - out->start) / 1000;
+	char have[32], all[32], rate[32], bar[41];
+	int fill = 0, pct = 0;
+
+	if (!final && now - out->last_draw < 100)
+		return;
+	out->last_draw = now;
+	human((double)x->bytes, have, sizeof(have));
+	human(secs > 0 ? (double)x->bytes / secs : 0, rate, sizeof(rate));
+	if (total > 0) {
+		pct = (int)((double)x->bytes * 100 / (double)total);
+		fill = (int)((double)x->bytes * 40 / (double)total);
+		if (fill > 40)
+			fill = 40;
+		human((double)total, all, sizeof(all));
+	}
+	for (int i = 0; i < 40; i++)
+		bar[i] = i < fill ? '#' : (total ? '-' : ' ');
+	bar[40] = '\0';
+	if (total > 0)
+		fprintf(stderr, "\r[%s] %3d%%  %s / %s  %s/s   ", bar, pct,
+		    have, all, rate);
+	else
+		fprintf(stderr, "\r%s  %s/s   ", have, rate);
+	if (final)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static int
+out_sink(void *arg, const uint8_t *p, size_t n)
+{
+	struct output *out = arg;
+
+	if (out_open(out) < 0) {
+		out->failed = true;
+		return -1;
+	}
+	while (n > 0) {
+		ssize_t w = write(out->fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			out->failed = true;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	if (out->progress && !out->o->head) {
+		const struct hc_xfer *x = out->x;
+		if ((x->r.has_content_length &&
+		    x->r.content_length > HC_PROGRESS_MIN) ||
+		    x->bytes > HC_PROGRESS_MIN)
+			progress_draw(out, false);
+	}
+	return 0;
+}
+
+static int
+single_fetch(struct hc_ctx *ctx)
+{
+	const struct hc_opts *o = ctx->o;
+	struct output out = { o, -1, false, NULL, false, 0, 0 };
+	struct hc_xfer *x = malloc(sizeof(*x));
+	const char *method;
+	int rc;
+
+	if (x == NULL)
+		return HC_WRITE;
+	method = o->method ? o->method : o->head ? "HEAD" :
+	    o->has_data ? "POST" : "GET";
+	hc_xfer_init(x, method);
+	x->follow = o->follow;
+	x->fail = o->fail;
+	x->print_head = o->head;
+	x->sink = out_sink;
+	x->sink_arg = &out;
+	if (o->has_data) {
+		x->has_body = true;
+		x->body = (const uint8_t *)o->data;
+		x->body_len = o->data_len;
+	}
+	out.x = x;
+	out.progress = !o->silent && isatty(STDERR_FILENO);
+	out.start = hc_now_ms();
+	rc = hc_xfer_set_url(x, o->url);
+	if (rc == HC_OK)
+		rc = hc_fetch(ctx, x);
+	if (out.progress && !o->head && x->bytes > HC_PROGRESS_MIN)
+		progress_draw(&out, true);
+	if (rc == HC_OK && out.fd < 0 && out_open(&out) < 0)
+		out.failed = true;	/* an empty body still makes -o FILE */
+	if (out.failed) {
+		fprintf(stderr, "camada get: failed writing to %s: %s\n",
+		    o->out_file ? o->out_file : "stdout", strerror(errno));
+		rc = HC_WRITE;
+	} else if (rc) {
+		fprintf(stderr, "camada get: %s\n", x->err);
+	} else if (x->from_cache && !o->silent) {
+		fprintf(stderr, "camada get: 304, from cache (%llu bytes)\n",
+		    (unsigned long long)x->bytes);
+	}
+	if (out.fd >= 0 && out.fd != STDOUT_FILENO && close(out.fd) != 0 &&
+	    rc == HC_OK) {
+		fprintf(stderr, "camada get: failed writing to %s: %s\n",
+		    o->out_file, strerror(errno));
+		rc = HC_WRITE;
+	}
+	hc_xfer_reset(x);
+	free(x);
+	return rc;
+}
+
+/* ---- options ------------------------------------------------------------- */
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: camada get [OPTIONS] URL\n"
+	    "Fetches URL (http://host[:port]/path?query, http://[::1]:8080/) "
+	    "over HTTP/1.1\nwith persistent connections and writes the body "
+	    "to standard output.\n"
+	    "\n"
+	    "  -o, --output FILE        write the body to FILE\n"
+	    "  -I, --head               HEAD; print the response headers\n"
+	    "  -v, --verbose            request and response headers on "
+	    "stderr (> and <)\n"
+	    "  -s, --silent             no progress bar, no cache note\n"
+	    "  -X, --request METHOD     the request method\n"
+	    "  -d, --data DATA          POST DATA (application/x-www-form-"
+	    "urlencoded);\n"
+	    "                           @FILE reads FILE (CR and LF removed), "
+	    "@- stdin;\n"
+	    "                           several -d are joined with '&'\n"
+	    "      --data-binary DATA   like -d, but @FILE is sent as it is\n"
+	    "  -H, --header 'N: V'      add a header (again and again); 'N:' "
+	    "removes ours\n"
+	    "  -L, --location           follow redirects (301, 302, 303 turn "
+	    "POST into GET;\n"
+	    "                           307, 308 keep it)\n"
+	    "      --max-redirs N       at most N redirects (default 10)\n"
+	    "  -f, --fail               exit 22, with no body, on HTTP status "
+	    ">= 400\n"
+	    "  -m, --max-time SECONDS   give up after SECONDS in all\n"
+	    "      --connect-timeout SECONDS  give up connecting after SECONDS "
+	    "(default 30)\n"
+	    "      --cookie-jar FILE    read cookies from FILE and save them "
+	    "back (Netscape\n"
+	    "                           format, as curl -b FILE -c FILE)\n"
+	    "      --cache DIR          keep bodies with their validators in "
+	    "DIR; revalidate\n"
+	    "                           with If-None-Match/If-Modified-Since; "
+	    "304 is served\n"
+	    "                           from DIR (\"304, from cache\" on "
+	    "stderr)\n"
+	    "      --page               fetch the page and every object it "
+	    "references, then\n"
+	    "                           print a table of times per object and "
+	    "totals\n"
+	    "      --pipeline           (--page) send the requests of a "
+	    "connection back to back\n"
+	    "      --parallel N         (--page) use N connections per host\n"
+	    "      --no-keepalive       a new connection for every request "
+	    "(Connection: close)\n"
+	    "  -h, --help               this text\n"
+	    "\n"
+	    "Exit codes (curl's numbers):\n"
+	    "   0  success                       18  body shorter than "
+	    "announced\n"
+	    "   1  unsupported scheme (https)    22  HTTP status >= 400 with "
+	    "-f\n"
+	    "   2  bad options                   23  cannot write the output\n"
+	    "   3  malformed URL                 26  cannot read -d @FILE\n"
+	    "   6  cannot resolve the host       28  timeout (--max-time, "
+	    "--connect-timeout)\n"
+	    "   7  cannot connect (refused...)   47  too many redirects\n"
+	    "   8  unparseable response          52  empty reply from the "
+	    "server\n"
+	    "  55  send failure                  56  receive failure (reset)\n"
+	    "With --page the exit code is the first failed object's (22 with "
+	    "-f for any\nobject's status >= 400).\n");
+}
+
+static int
+opt_seconds(const char *flag, const char *v, double *out)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno || end == v || *end || d < 0 || d > 1e7) {
+		fprintf(stderr, "camada get: %s: bad number of seconds '%s'\n",
+		    flag, v);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+static int
+opt_int(const char *flag, const char *v, int lo, int hi, int *out)
+{
+	char *end;
+	long l;
+
+	errno = 0;
+	l = strtol(v, &end, 10);
+	if (errno || end == v || *end || l < lo || l > hi) {
+		fprintf(stderr, "camada get: %s: expected a number from %d to "
+		    "%d, not '%s'\n", flag, lo, hi, v);
+		return -1;
+	}
+	*out = (int)l;
+	return 0;
+}
+
+/* Reads all of name (stdin for "-"); strips CR and LF when strip (curl's
+ * -d @FILE). Returns a malloc'ed buffer (NUL-terminated) or NULL. */
+static char *
+read_file(const char *name, bool strip, size_t *len)
+{
+	FILE *f = strcmp(name, "-") == 0 ? stdin : fopen(name, "rb");
+	char *b = malloc(4096);
+	size_t n = 0, cap = 4096;
+	bool bad;
+	int ch;
+
+	if (f == NULL || b == NULL) {
+		if (f && f != stdin)
+			fclose(f);
+		free(b);
+		return NULL;
+	}
+	while ((ch = getc(f)) != EOF) {
+		if (strip && (ch == '\r' || ch == '\n'))
+			continue;
+		if (n + 1 >= cap) {
+			char *nb = realloc(b, cap * 2);
+			if (nb == NULL) {
+				free(b);
+				if (f != stdin)
+					fclose(f);
+				return NULL;
+			}
+			b = nb;
+			cap *= 2;
+		}
+		b[n++] = (char)ch;
+	}
+	bad = ferror(f) != 0;
+	if (f != stdin)
+		fclose(f);
+	if (bad) {
+		free(b);
+		return NULL;
+	}
+	b[n] = '\0';
+	*len = n;
+	return b;
+}
+
+static int
+add_data(struct hc_opts *o, const char *v, bool binary)
+{
+	char *chunk;
+	size_t cl;
+
+	if (v[0] == '@') {
+		chunk = read_file(v + 1, !binary, &cl);
+		if (chunk == NULL) {
+			fprintf(stderr, "camada get: cannot read %s: %s\n",
+			    v + 1, strerror(errno));
+			return HC_READ;
+		}
+	} else {
+		cl = strlen(v);
+		chunk = malloc(cl + 1);
+		if (chunk == NULL)
+			return HC_READ;
+		memcpy(chunk, v, cl);
+	}
+	size_t need = o->data_len + (o->has_data ? 1 : 0) + cl + 1;
+	char *nd = realloc(o->data, need);
+	if (nd == NULL) {
+		free(chunk);
+		return HC_READ;
+	}
+	o->data = nd;
+	if (o->has_data)
+		o->data[o->data_len++] = '&';
+	memcpy(o->data + o->data_len, chunk, cl);
+	o->data_len += cl;
+	o->data[o->data_len] = '\0';
+	o->has_data = true;
+	free(chunk);
+	return HC_OK;
+}
+
+static bool
+valid_header(const char *h)
+{
+	const char *sep = h + strcspn(h, ":;");
+
+	if (*sep == '\0' || sep == h)
+		return false;
+	for (const char *p = h; p < sep; p++)
+		if (!http_is_tchar((uint8_t)*p))
+			return false;
+	for (const char *p = sep + 1; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\t')
+			return false;
+	return true;
+}
+
+static bool
+valid_method(const char *m)
+{
+	if (*m == '\0' || strlen(m) >= 32)
+		return false;
+	for (; *m; m++)
+		if (!http_is_tchar((uint8_t)*m))
+			return false;
+	return true;
+}
+
+/* Parses argv into o. Returns -1 to go on, else an exit code. */
+static int
+parse_args(int argc, char **argv, struct hc_opts *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		bool takes = true;
+
+#define IS(s, l) (strcmp(a, s) == 0 || strcmp(a, l) == 0)
+		if (IS("-h", "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (IS("-I", "--head")) {
+			o->head = true, takes = false;
+		} else if (IS("-v", "--verbose")) {
+			o->verbose = true, takes = false;
+		} else if (IS("-s", "--silent")) {
+			o->silent = true, takes = false;
+		} else if (IS("-f", "--fail")) {
+			o->fail = true, takes = false;
+		} else if (IS("-L", "--location")) {
+			o->follow = true, takes = false;
+		} else if (IS("--page", "--page")) {
+			o->page = true, takes = false;
+		} else if (IS("--pipeline", "--pipeline")) {
+			o->pipeline = true, takes = false;
+		} else if (IS("--no-keepalive", "--no-keepalive")) {
+			o->no_keepalive = true, takes = false;
+		} else if (v == NULL && a[0] == '-' && a[1] != '\0') {
+			if (IS("-o", "--output") || IS("-X", "--request") ||
+			    IS("-d", "--data") || IS("-H", "--header") ||
+			    IS("-m", "--max-time") ||
+			    IS("--data-binary", "--data-binary") ||
+			    IS("--max-redirs", "--connect-timeout") ||
+			    IS("--parallel", "--cookie-jar") ||
+			    IS("--cache", "--cache")) {
+				fprintf(stderr, "camada get: %s needs a "
+				    "value\n", a);
+				return HC_USAGE;
+			}
+			goto unknown;
+		} else if (IS("-o", "--output")) {
+			o->out_file = v;
+		} else if (IS("-X", "--request")) {
+			if (!valid_method(v)) {
+				fprintf(stderr, "camada get: bad method "
+				    "'%s'\n", v);
+				return HC_USAGE;
+			}
+			o->method = v;
+		} else if (IS("-d", "--data") ||
+		    IS("--data-binary", "--data-binary")) {
+			int rc = add_data(o, v, strcmp(a, "--data-binary") == 0);
+			if (rc)
+				return rc;
+		} else if (IS("-H", "--header")) {
+			if (!valid_header(v)) {
+				fprintf(stderr, "camada get: bad header '%s' "
+				    "(expected 'Name: value')\n", v);
+				return HC_USAGE;
+			}
+			if (o->nheaders == sizeof(o->headers) /
+			    sizeof(o->headers[0])) {
+				fprintf(stderr, "camada get: too many -H\n");
+				return HC_USAGE;
+			}
+			o->headers[o->nheaders++] = v;
+		} else if (IS("-m", "--max-time")) {
+			if (opt_seconds(a, v, &o->max_time) < 0)
+				return HC_USAGE;
+		} else if (IS("--connect-timeout", "--connect-timeout")) {
+			if (opt_seconds(a, v, &o->connect_timeout) < 0)
+				return HC_USAGE;
+		} else if (IS("--max-redirs", "--max-redirs")) {
+			if (opt_int(a, v, 0, 1000, &o->max_redirs) < 0)
+				return HC_USAGE;
+		} else if (IS("--parallel", "--parallel")) {
+			if (opt_int(a, v, 1, 64, &o->parallel) < 0)
+				return HC_USAGE;
+		} else if (IS("--cookie-jar", "--cookie-jar")) {
+			o->cookie_jar = v;
+		} else if (IS("--cache", "--cache")) {
+			o->cache_dir = v;
+		} else if (a[0] == '-' && a[1] != '\0') {
+unknown:
+			fprintf(stderr, "camada get: unknown option '%s'\n"
+			    "usage: camada get [OPTIONS] URL (camada get "
+			    "--help)\n", a);
+			return HC_USAGE;
+		} else {
+			if (o->url) {
+				fprintf(stderr, "camada get: one URL only "
+				    "('%s' and '%s')\n", o->url, a);
+				return HC_USAGE;
+			}
+			o->url = a;
+			takes = false;
+		}
+#undef IS
+		if (takes)
+			i++;
+	}
+	if (o->url == NULL) {
+		fprintf(stderr, "usage: camada get [OPTIONS] URL (camada get "
+		    "--help)\n");
+		return HC_USAGE;
+	}
+	if (o->page && (o->head || o->has_data || o->method || o->out_file)) {
+		fprintf(stderr, "camada get: --page fetches with GET and prints "
+		    "a table; it does not go with -I, -d, -X or -o\n");
+		return HC_USAGE;
+	}
+	return -1;
+}
+
+int
+http_client_main(int argc, char **argv)
+{
+	struct hc_opts o;
+	struct hc_ctx ctx;
+	char err[512];
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.max_redirs = 10;
+	o.parallel = 1;
+	rc = parse_args(argc, argv, &o);
+	if (rc >= 0) {
+		free(o.data);
+		return rc;
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.o = &o;
+	pthread_mutex_init(&ctx.mu, NULL);
+	http_cookie_jar_init(&ctx.jar);
+	ctx.t0 = hc_now_ms();
+	if (o.max_time > 0)
+		ctx.deadline = ctx.t0 + o.max_time * 1000;
+	if (o.cookie_jar && http_cookie_jar_load(&ctx.jar, o.cookie_jar,
+	    time(NULL), err, sizeof(err)) < 0)
+		fprintf(stderr, "camada get: warning: cookie jar %s\n", err);
+	if (o.cache_dir && mkdir(o.cache_dir, 0755) < 0 && errno != EEXIST)
+		fprintf(stderr, "camada get: warning: cache %s: %s\n",
+		    o.cache_dir, strerror(errno));
+
+	rc = o.page ? hc_page_run(&ctx) : single_fetch(&ctx);
+
+	if (o.cookie_jar && http_cookie_jar_save(&ctx.jar, o.cookie_jar,
+	    time(NULL), err, sizeof(err)) < 0)
+		fprintf(stderr, "camada get: warning: cannot save cookies: "
+		    "%s\n", err);
+	hc_conn_drain(&ctx);
+	http_cookie_jar_free(&ctx.jar);
+	pthread_mutex_destroy(&ctx.mu);
+	free(o.data);
+	return rc;
+}
