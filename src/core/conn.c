@@ -442,6 +442,25 @@ discard_input(struct conn *c)
 	buf_reset(&c->in);
 }
 
+/* Tells the handler that the peer finished sending, once it is not paused
+ * (requests buffered behind a paused response must still be answered). A
+ * handler that pauses again from the EOF callback hears it again after
+ * resuming; one that neither pauses nor closes gets a graceful close. */
+static void
+maybe_eof(struct conn *c)
+{
+	if (!c->rd_eof || c->eof_told || c->closing || c->paused || c->dead)
+		return;
+	c->eof_told = 1;
+	deliver(c, CONN_EV_EOF);
+	if (c->closing || c->dead)
+		return;
+	if (c->paused)
+		c->eof_told = 0;
+	else
+		conn_close(c);
+}
+
 static void
 conn_read(struct conn *c)
 {
@@ -513,12 +532,7 @@ conn_read(struct conn *c)
 		conn_finish(c);
 		return;
 	}
-	if (c->rd_eof && !c->eof_told && !c->closing) {
-		c->eof_told = 1;
-		deliver(c, CONN_EV_EOF);
-		if (!c->closing)
-			conn_close(c);
-	}
+	maybe_eof(c);
 }
 
 /* --- closing --- */
@@ -688,6 +702,7 @@ conn_task(struct loop *loop, void *arg)
 		c->pending_data = 0;
 		deliver(c, CONN_EV_DATA);
 	}
+	maybe_eof(c);
 	if (c->shut_after_flush && !c->wr_shut && conn_pending(c) == 0) {
 		c->wr_shut = 1;
 		c->tr->shutdown_write(c);

@@ -31,20 +31,28 @@ http_alog_open(struct http_state *st)
 	return st->alog_fd < 0 ? -1 : 0;
 }
 
+/* Longest escaped request field in a line (target, User-Agent, ...): four
+ * of them and the rest of the line fit the line's 4 KiB buffer, so a long
+ * field is cut ("...") and the line stays whole (and valid JSON). */
+#define ALOG_FIELD_MAX 900
+
 /* Appends s escaped for a quoted log field (or a JSON string). */
 static int
 put_escaped(struct buf *b, const uint8_t *s, size_t n, int json)
 {
 	static const char hex[] = "0123456789abcdef";
+	size_t start = b->len;
 
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = s[i];
+		if (b->len - start >= ALOG_FIELD_MAX)
+			return buf_append_str(b, "...");
 		if (c == '"' || c == '\\') {
 			char e[2] = { '\\', (char)c };
 			if (buf_append(b, e, 2) < 0)
 				return -1;
 		} else if (c < 0x20 || c >= 0x7f) {
-			char e[6];
+			char e[8]; /* a backslash, "u", 4 hex digits, NUL */
 			if (json)
 				snprintf(e, sizeof(e), "\\u%04x", c);
 			else {

@@ -68,8 +68,8 @@ static const struct conf_key http_keys[] = {
 	    "combined (Apache/nginx) or json", 0 },
 	{ "metrics", CONF_BOOL, H(metrics), "on", 0, 0,
 	    "serve /metrics (Prometheus text format)", 0 },
-	{ "metrics-allow", CONF_STRS, H(metrics_allow), "127.0.0.0/8", 0, 0,
-	    "addresses allowed to read /metrics (repeat; also ::1/128)", 0 },
+	{ "metrics-allow", CONF_STRS, H(metrics_allow), "127.0.0.0/8 ::1/128", 0, 0,
+	    "address prefixes allowed to read /metrics (repeat)", 0 },
 	{ "demo", CONF_BOOL, H(demo), "on", 0, 0,
 	    "the /visits cookie demo and the /post form demo", 0 },
 	{ "sessions-max", CONF_INT, H(sessions_max), "10000", 16, 10000000,
@@ -125,6 +125,33 @@ parse_cidr(const char *s, struct http_cidr *out)
 	return 0;
 }
 
+#define HTTP_CIDR_PER_VALUE 16
+
+/* A value of metrics-allow holds one or more prefixes, separated by blanks
+ * or commas. Returns how many went into out, or -1 at a bad one. */
+static int
+parse_cidr_list(const char *v, struct http_cidr *out, int max)
+{
+	char tok[80];
+	int n = 0;
+
+	while (*v) {
+		size_t k = 0;
+		while (*v == ' ' || *v == ',' || *v == '\t')
+			v++;
+		while (*v && *v != ' ' && *v != ',' && *v != '\t' &&
+		    k + 1 < sizeof(tok))
+			tok[k++] = *v++;
+		tok[k] = '\0';
+		if (k == 0)
+			break;
+		if (n == max || parse_cidr(tok, &out[n]) < 0)
+			return -1;
+		n++;
+	}
+	return n;
+}
+
 static int
 cidr_match(const struct http_cidr *c, const struct sock_addr *a)
 {
@@ -156,7 +183,7 @@ static int
 http_setup(struct instance *in, char *err)
 {
 	struct http_conf *cf = in->conf;
-	struct http_cidr tmp;
+	struct http_cidr tmp[HTTP_CIDR_PER_VALUE];
 	int fd;
 
 	for (int mi = 0; mi < 6; mi++) {
@@ -218,7 +245,8 @@ http_setup(struct instance *in, char *err)
 		}
 	}
 	for (int i = 0; i < cf->metrics_allow.n; i++) {
-		if (parse_cidr(cf->metrics_allow.v[i], &tmp) < 0) {
+		if (parse_cidr_list(cf->metrics_allow.v[i], tmp,
+		    HTTP_CIDR_PER_VALUE) < 0) {
 			snprintf(err, CONF_ERR_LEN, "http: metrics-allow '%s': "
 			    "expected ADDRESS[/BITS]", cf->metrics_allow.v[i]);
 			return -1;
@@ -549,11 +577,11 @@ process(struct http_session *s)
 		int k;
 
 		if (c->in.len == 0) {
-			if (s->phase != HTTP_IDLE) {
-				s->phase = HTTP_IDLE;
-				conn_set_timeout(c, cf->keepalive_timeout);
-			}
-			return;
+			/* between requests (also right after answering one,
+			 * when phase is already IDLE): the keep-alive timeout,
+			 * not the header timeout the request began with */
+			s->phase = HTTP_IDLE;
+			break;
 		}
 		if (s->phase == HTTP_IDLE) {
 			s->phase = HTTP_HEAD;
@@ -707,7 +735,8 @@ on_conn(struct conn *c, enum conn_ev ev, void *arg)
 		/* a client that half-closes after its request still gets the
 		 * answer: process what is buffered, then close */
 		process(s);
-		conn_close(c);
+		if (s->phase != HTTP_DRAIN)
+			conn_close(c);
 		break;
 	case CONN_EV_CLOSED:
 		metric_gauge_add(m.open, -1);
@@ -782,7 +811,8 @@ http_start(struct instance *in, struct worker *w, char *err)
 	}
 	st->vhosts = calloc((size_t)cf->vhost.n + 1, sizeof(*st->vhosts));
 	st->redirects = calloc((size_t)cf->redirect.n + 1, sizeof(*st->redirects));
-	st->allow = calloc((size_t)cf->metrics_allow.n + 1, sizeof(*st->allow));
+	st->allow = calloc((size_t)cf->metrics_allow.n * HTTP_CIDR_PER_VALUE + 1,
+	    sizeof(*st->allow));
 	if (!st->vhosts || !st->redirects || !st->allow) {
 		snprintf(err, CONF_ERR_LEN, "out of memory");
 		return -1;
@@ -815,9 +845,12 @@ http_start(struct instance *in, struct worker *w, char *err)
 		r->to = strdup(to);
 		r->status = status;
 	}
-	for (int i = 0; i < cf->metrics_allow.n; i++)
-		if (parse_cidr(cf->metrics_allow.v[i], &st->allow[st->nallow]) == 0)
-			st->nallow++;
+	for (int i = 0; i < cf->metrics_allow.n; i++) {
+		int k = parse_cidr_list(cf->metrics_allow.v[i],
+		    &st->allow[st->nallow], HTTP_CIDR_PER_VALUE);
+		if (k > 0)
+			st->nallow += k;
+	}
 	if (http_alog_open(st) < 0) {
 		snprintf(err, CONF_ERR_LEN, "access-log %s: %s", cf->access_log,
 		    strerror(errno));

@@ -6,7 +6,9 @@
  * Paths are decoded and normalised by http_path_decode, and then opened with
  * openat2(RESOLVE_BENEATH) relative to the root's descriptor, so that neither
  * ".." nor a symbolic link can lead outside the root: the kernel refuses it
- * (unless symlinks-outside-root is on).
+ * (unless symlinks-outside-root is on). A link it refuses only for its form
+ * (absolute, or climbing out and back in) is followed, and the file it led
+ * to is served only if it lies under the root.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,8 +29,42 @@
 #define HTTP_INLINE_MAX (16 * 1024)
 #define HTTP_PATH_MAX 4096
 
+/* The path the kernel has for an open descriptor; 0, or -1. */
 static int
-open_beneath(int dirfd, const char *rel, int outside_ok)
+fd_path(int fd, char *out, size_t n)
+{
+	char link[64];
+	ssize_t k;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	k = readlink(link, out, n - 1);
+	if (k <= 0 || (size_t)k >= n - 1)
+		return -1;
+	out[k] = '\0';
+	return 0;
+}
+
+/* Whether the open file fd is the root directory rootfd or beneath it. It
+ * looks at what was opened, so no rename can slip in between. */
+static int
+fd_beneath(int rootfd, int fd)
+{
+	char root[HTTP_PATH_MAX], p[HTTP_PATH_MAX];
+	size_t n;
+
+	if (fd_path(rootfd, root, sizeof(root)) < 0 ||
+	    fd_path(fd, p, sizeof(p)) < 0 || root[0] != '/' || p[0] != '/')
+		return 0;
+	n = strlen(root);
+	if (n == 1)
+		return 1;
+	return strncmp(p, root, n) == 0 && (p[n] == '\0' || p[n] == '/');
+}
+
+/* Opens rel under dirfd (the root or a directory beneath it), refusing
+ * anything that ends up outside rootfd. */
+static int
+open_beneath(int rootfd, int dirfd, const char *rel, int outside_ok)
 {
 	static int have_openat2 = 1;
 	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
@@ -41,8 +77,26 @@ open_beneath(int dirfd, const char *rel, int outside_ok)
 		how.flags = (uint64_t)flags;
 		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
 		int fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
-		if (fd >= 0 || errno != ENOSYS)
+		if (fd >= 0 || (errno != ENOSYS && errno != EXDEV))
 			return fd;
+		if (errno == EXDEV) {
+			/* RESOLVE_BENEATH refuses every absolute symbolic
+			 * link and every link that climbs out of dirfd, even
+			 * when it lands back inside the root ("/srv/www/a" in
+			 * /srv/www, or "../img/a.png" from an index's
+			 * directory). Follow it, then check where it led. */
+			how.resolve = RESOLVE_NO_MAGICLINKS;
+			fd = (int)syscall(SYS_openat2, dirfd, rel, &how,
+			    sizeof(how));
+			if (fd < 0)
+				return -1;
+			if (!fd_beneath(rootfd, fd)) {
+				close(fd);
+				errno = EXDEV;
+				return -1;
+			}
+			return fd;
+		}
 		have_openat2 = 0;
 	}
 	/* Old kernels: no symbolic links at all in the last component. The
@@ -328,7 +382,7 @@ http_static_serve(struct http_txn *t)
 		return;
 	}
 	const char *rel = path[1] ? path + 1 : ".";
-	fd = open_beneath(t->rootfd, rel, cf->symlinks_outside);
+	fd = open_beneath(t->rootfd, t->rootfd, rel, cf->symlinks_outside);
 	if (fd < 0) {
 		fail_open(t, path);
 		return;
@@ -344,7 +398,8 @@ http_static_serve(struct http_txn *t)
 			redirect_slash(t);
 			return;
 		}
-		int ifd = open_beneath(fd, cf->index, cf->symlinks_outside);
+		int ifd = open_beneath(t->rootfd, fd, cf->index,
+		    cf->symlinks_outside);
 		if (ifd >= 0 && fstat(ifd, &sb) == 0 && S_ISREG(sb.st_mode)) {
 			close(fd);
 			send_file(t, ifd, &sb, cf->index);
