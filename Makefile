@@ -33,6 +33,9 @@ DEPS_TEST  = python3-dnspython dnsutils knot-dnsutils nginx-light nsd unbound \
              wrk chromium chromium-driver python3-selenium
 DEPS       = $(DEPS_BUILD) $(DEPS_TEST)
 
+# Keep the fuzz objects between runs (make would delete them as intermediates).
+.SECONDARY:
+
 .PHONY: all deps run test unit integration integration-asan asan fuzz \
         fuzz-smoke bench install clean check-banned
 
