@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/acl.h"
 #include "core/cli.h"
 #include "core/log.h"
 #include "http/http_server.h"
@@ -93,97 +94,9 @@ static const char *const method_labels[6] = {
 /* --- setup (parent) --- */
 
 static int
-parse_cidr(const char *s, struct http_cidr *out)
-{
-	char host[64];
-	const char *slash = strchr(s, '/');
-	size_t hl = slash ? (size_t)(slash - s) : strlen(s);
-	int max;
-
-	if (hl >= sizeof(host))
-		return -1;
-	memcpy(host, s, hl);
-	host[hl] = '\0';
-	memset(out, 0, sizeof(*out));
-	if (inet_pton(AF_INET, host, out->addr) == 1) {
-		out->family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, host, out->addr) == 1) {
-		out->family = AF_INET6;
-		max = 128;
-	} else {
-		return -1;
-	}
-	out->bits = max;
-	if (slash) {
-		char *end;
-		long b = strtol(slash + 1, &end, 10);
-		if (*end || end == slash + 1 || b < 0 || b > max)
-			return -1;
-		out->bits = (int)b;
-	}
-	return 0;
-}
-
-#define HTTP_CIDR_PER_VALUE 16
-
-/* A value of metrics-allow holds one or more prefixes, separated by blanks
- * or commas. Returns how many went into out, or -1 at a bad one. */
-static int
-parse_cidr_list(const char *v, struct http_cidr *out, int max)
-{
-	char tok[80];
-	int n = 0;
-
-	while (*v) {
-		size_t k = 0;
-		while (*v == ' ' || *v == ',' || *v == '\t')
-			v++;
-		while (*v && *v != ' ' && *v != ',' && *v != '\t' &&
-		    k + 1 < sizeof(tok))
-			tok[k++] = *v++;
-		tok[k] = '\0';
-		if (k == 0)
-			break;
-		if (n == max || parse_cidr(tok, &out[n]) < 0)
-			return -1;
-		n++;
-	}
-	return n;
-}
-
-static int
-cidr_match(const struct http_cidr *c, const struct sock_addr *a)
-{
-	const uint8_t *p;
-	int family = a->ss.ss_family;
-
-	if (family == AF_INET) {
-		p = (const uint8_t *)&((const struct sockaddr_in *)&a->ss)->sin_addr;
-	} else {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
-		p = s6->sin6_addr.s6_addr;
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-			p += 12;
-			family = AF_INET;
-		}
-	}
-	if (family != c->family)
-		return 0;
-	int bits = c->bits;
-	for (int i = 0; bits > 0; i++, bits -= 8) {
-		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
-		if ((p[i] & mask) != (c->addr[i] & mask))
-			return 0;
-	}
-	return 1;
-}
-
-static int
 http_setup(struct instance *in, char *err)
 {
 	struct http_conf *cf = in->conf;
-	struct http_cidr tmp[HTTP_CIDR_PER_VALUE];
 	int fd;
 
 	for (int mi = 0; mi < 6; mi++) {
@@ -244,13 +157,12 @@ http_setup(struct instance *in, char *err)
 			return -1;
 		}
 	}
-	for (int i = 0; i < cf->metrics_allow.n; i++) {
-		if (parse_cidr_list(cf->metrics_allow.v[i], tmp,
-		    HTTP_CIDR_PER_VALUE) < 0) {
-			snprintf(err, CONF_ERR_LEN, "http: metrics-allow '%s': "
-			    "expected ADDRESS[/BITS]", cf->metrics_allow.v[i]);
-			return -1;
-		}
+	char why[160];
+	struct acl check;
+	memset(&check, 0, sizeof(check));
+	if (acl_from_strs(&check, &cf->metrics_allow, why, sizeof(why)) < 0) {
+		snprintf(err, CONF_ERR_LEN, "http: metrics-allow %s", why);
+		return -1;
 	}
 	if (strcmp(cf->access_log_format, "combined") != 0 &&
 	    strcmp(cf->access_log_format, "json") != 0) {
@@ -441,13 +353,10 @@ static int
 serve_metrics(struct http_txn *t)
 {
 	struct http_state *st = t->s->st;
-	int allowed = 0;
 	struct buf b;
 	int rc;
 
-	for (int i = 0; i < st->nallow && !allowed; i++)
-		allowed = cidr_match(&st->allow[i], &t->s->c->peer);
-	if (!allowed)
+	if (!acl_match(&st->allow, &t->s->c->peer))
 		return http_send_error(t, 403, NULL);
 	buf_init(&b, 8 * 1024 * 1024);
 	if (metrics_render(&b) < 0) {
@@ -811,9 +720,7 @@ http_start(struct instance *in, struct worker *w, char *err)
 	}
 	st->vhosts = calloc((size_t)cf->vhost.n + 1, sizeof(*st->vhosts));
 	st->redirects = calloc((size_t)cf->redirect.n + 1, sizeof(*st->redirects));
-	st->allow = calloc((size_t)cf->metrics_allow.n * HTTP_CIDR_PER_VALUE + 1,
-	    sizeof(*st->allow));
-	if (!st->vhosts || !st->redirects || !st->allow) {
+	if (!st->vhosts || !st->redirects) {
 		snprintf(err, CONF_ERR_LEN, "out of memory");
 		return -1;
 	}
@@ -845,12 +752,8 @@ http_start(struct instance *in, struct worker *w, char *err)
 		r->to = strdup(to);
 		r->status = status;
 	}
-	for (int i = 0; i < cf->metrics_allow.n; i++) {
-		int k = parse_cidr_list(cf->metrics_allow.v[i],
-		    &st->allow[st->nallow], HTTP_CIDR_PER_VALUE);
-		if (k > 0)
-			st->nallow += k;
-	}
+	if (acl_from_strs(&st->allow, &cf->metrics_allow, err, CONF_ERR_LEN) < 0)
+		return -1;
 	if (http_alog_open(st) < 0) {
 		snprintf(err, CONF_ERR_LEN, "access-log %s: %s", cf->access_log,
 		    strerror(errno));
@@ -901,7 +804,6 @@ http_release(struct instance *in)
 	}
 	free(st->vhosts);
 	free(st->redirects);
-	free(st->allow);
 	if (st->rootfd >= 0)
 		close(st->rootfd);
 	if (st->alog_fd > 2)

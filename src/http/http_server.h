@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/acl.h"
 #include "core/conn.h"
 #include "core/listener.h"
 #include "core/server.h"
@@ -57,12 +58,6 @@ struct http_redirect {
 	int status;
 };
 
-/* An address prefix for metrics-allow. */
-struct http_cidr {
-	int family;
-	uint8_t addr[16];
-	int bits;
-};
 
 struct http_state {
 	struct instance *in;
@@ -75,8 +70,7 @@ struct http_state {
 	int nvhosts;
 	struct http_redirect *redirects;
 	int nredirects;
-	struct http_cidr *allow;
-	int nallow;
+	struct acl allow;        /* metrics-allow */
 	int alog_fd;     /* -1: off; 2: stderr */
 	int alog_json;
 	struct http_session *sessions;
