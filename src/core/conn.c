@@ -173,7 +173,6 @@ conn_accept(struct loop *loop, int fd, const struct sock_addr *peer,
 		return NULL;
 	}
 	c->peer = *peer;
-	sock_local_addr(fd, &c->local);
 	c->writable = 1;
 	c->live_counter = live;
 	if (live)
@@ -203,6 +202,20 @@ conn_connect(struct loop *loop, const struct sock_addr *to, uint64_t timeout_ms,
 	c->last_read = loop_now(loop) + (timeout_ms ? timeout_ms : 30000);
 	conn_arm(c);
 	return c;
+}
+
+const struct sock_addr *
+conn_local(struct conn *c)
+{
+	if (c->local.len == 0 && c->fd >= 0)
+		sock_local_addr(c->fd, &c->local);
+	return &c->local;
+}
+
+void
+conn_set_linger(struct conn *c, uint64_t ms)
+{
+	c->lim.linger_ms = ms;
 }
 
 const char *
@@ -545,7 +558,7 @@ conn_finish(struct conn *c)
 		return;
 	c->dead = 1;
 	c->closing = 1;
-	loop_io_del(c->loop, &c->io);
+	/* no EPOLL_CTL_DEL: the fd is ours alone, and close() removes it */
 	loop_timer_stop(c->loop, &c->timer);
 	close(c->fd);
 	c->fd = -1;
@@ -735,7 +748,6 @@ on_io(struct loop *loop, struct loop_io *io, uint32_t ev)
 			conn_finish(c);
 			return;
 		}
-		sock_local_addr(c->fd, &c->local);
 		c->last_read = c->last_write = loop_now(loop);
 		conn_arm(c);
 		deliver(c, CONN_EV_CONNECTED);

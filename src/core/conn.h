@@ -75,7 +75,7 @@ struct conn {
 	struct loop *loop;
 	int fd;
 	struct sock_addr peer;
-	struct sock_addr local;
+	struct sock_addr local;  /* read with conn_local (looked up lazily) */
 	uint64_t id;           /* unique per process, for logs */
 	void *user;            /* the handler's session */
 
@@ -149,6 +149,14 @@ size_t conn_count(void);
 void conn_abort_all(void);
 /* Graceful: conn_close on every connection. */
 void conn_close_all(void);
+
+/* The local address the peer connected to (one getsockname, when asked). */
+const struct sock_addr *conn_local(struct conn *c);
+/* How long conn_close reads and drops input after our last byte, so that a
+ * peer still sending does not turn our close into a reset that destroys the
+ * response in flight. 0 when nothing more can come (the request was read
+ * whole): close at once. */
+void conn_set_linger(struct conn *c, uint64_t ms);
 
 /* The peer's address as text, for logs ("1.2.3.4:5678"). */
 const char *conn_peer_str(const struct conn *c, char *out, size_t n);

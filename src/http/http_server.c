@@ -79,6 +79,10 @@ static const struct conf_key http_keys[] = {
 	    "a demo session unused this long is forgotten", 0 },
 	{ "server-name", CONF_STR, H(server_name), CAMADA_SERVER, 0, 0,
 	    "the Server header", 0 },
+	{ "file-cache", CONF_BOOL, H(file_cache), "on", 0, 0,
+	    "keep small files (up to 16k) in memory", 0 },
+	{ "file-cache-valid", CONF_MS, H(file_cache_valid), "1s", 0, 0,
+	    "how long a cached file is used before it is checked again", 0 },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, 0 },
 };
 
@@ -577,6 +581,10 @@ process(struct http_session *s)
 		reset_request(s);
 		s->phase = HTTP_IDLE;
 		if (!t.keep_alive) {
+			/* the request was read whole: nothing more can come
+			 * that a reset would be answering, so no lingering */
+			if (c->in.len == 0)
+				conn_set_linger(c, 0);
 			conn_close(c);
 			return;
 		}

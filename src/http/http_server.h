@@ -44,6 +44,8 @@ struct http_conf {
 	long sessions_max;
 	uint64_t session_ttl;
 	char *server_name;
+	int file_cache;
+	uint64_t file_cache_valid;
 };
 
 struct http_vhost {

@@ -138,15 +138,6 @@ fail_open(struct http_txn *t, const char *path)
 	}
 }
 
-static void
-make_etag(const struct stat *sb, char *out, size_t n)
-{
-	snprintf(out, n, "\"%llx-%llx\"", (unsigned long long)sb->st_mtime,
-	    (unsigned long long)sb->st_size);
-}
-
-/* 1 when the client's copy is current (RFC 9110 §13.2.2: If-None-Match
- * first, If-Modified-Since only without it). */
 static int
 not_modified(const struct http_request *r, const struct stat *sb,
     const char *etag)
@@ -181,33 +172,146 @@ range_applies(const struct http_request *r, const struct stat *sb,
 	return 0;
 }
 
+/* Everything a response about one file needs: its validators and headers
+ * (made once), and its bytes: in memory for a cached small file, else an
+ * open descriptor. */
+struct file_view {
+	struct stat sb;
+	char etag[48];
+	char lastmod[HTTP_DATE_LEN + 1];
+	const char *mime;
+	const uint8_t *data; /* the whole file, or NULL */
+	int fd;              /* when data is NULL; owned by the view */
+};
+
 static void
-send_file(struct http_txn *t, int fd, const struct stat *sb, const char *path)
+view_init(struct file_view *v, int fd, const struct stat *sb, const char *name)
+{
+	v->sb = *sb;
+	snprintf(v->etag, sizeof(v->etag), "\"%llx-%llx\"",
+	    (unsigned long long)sb->st_mtime, (unsigned long long)sb->st_size);
+	http_date_format(sb->st_mtime, v->lastmod);
+	v->mime = http_mime_type(name);
+	v->data = NULL;
+	v->fd = fd;
+}
+
+static void
+view_done(struct file_view *v)
+{
+	if (v->fd >= 0)
+		close(v->fd);
+	v->fd = -1;
+}
+
+/* --- the small-file cache ---
+ *
+ * Small files (up to HTTP_INLINE_MAX) are kept in memory, per worker, with
+ * their headers, for file-cache-valid (1 s by default): a hit costs no
+ * system call at all, where a miss costs open, fstat, read and close. A
+ * file changed on disk is seen again at most that long after. Direct-mapped
+ * by a hash of (root, path); only files opened through the checks above
+ * (RESOLVE_BENEATH, dotfiles, regular files) ever enter it. */
+
+#define FCACHE_SLOTS 1024
+
+struct fcache_entry {
+	char *path;
+	int rootfd;
+	uint64_t checked;   /* ms, loop clock */
+	struct file_view v;
+	uint8_t *bytes;
+};
+
+static struct fcache_entry fcache[FCACHE_SLOTS];
+
+static size_t
+fcache_slot(int rootfd, const char *path)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)rootfd;
+
+	for (; *path; path++)
+		h = (h ^ (uint8_t)*path) * 1099511628211ull;
+	return (size_t)(h % FCACHE_SLOTS);
+}
+
+static int
+fcache_get(struct http_txn *t, const char *path, struct file_view *out)
+{
+	const struct http_conf *cf = t->s->st->cf;
+	struct fcache_entry *e;
+
+	if (!cf->file_cache)
+		return 0;
+	e = &fcache[fcache_slot(t->rootfd, path)];
+	if (e->path == NULL || e->rootfd != t->rootfd || strcmp(e->path, path))
+		return 0;
+	if (loop_now(t->s->c->loop) - e->checked >= cf->file_cache_valid)
+		return 0;
+	*out = e->v;
+	return 1;
+}
+
+/* Reads a small file whole and keeps it; v then points at the cached bytes
+ * and its descriptor is closed. Returns 0, or -1 (v unchanged). */
+static int
+fcache_put(struct http_txn *t, const char *path, struct file_view *v)
+{
+	const struct http_conf *cf = t->s->st->cf;
+	size_t n = (size_t)v->sb.st_size;
+	struct fcache_entry *e;
+	uint8_t *bytes;
+	char *key;
+
+	if (!cf->file_cache || n > HTTP_INLINE_MAX)
+		return -1;
+	bytes = malloc(n ? n : 1);
+	key = strdup(path);
+	if (bytes == NULL || key == NULL ||
+	    pread(v->fd, bytes, n, 0) != (ssize_t)n) {
+		free(bytes);
+		free(key);
+		return -1;
+	}
+	e = &fcache[fcache_slot(t->rootfd, path)];
+	free(e->path);
+	free(e->bytes);
+	view_done(v);
+	e->path = key;
+	e->rootfd = t->rootfd;
+	e->checked = loop_now(t->s->c->loop);
+	e->bytes = bytes;
+	v->data = bytes;
+	e->v = *v;
+	return 0;
+}
+
+static void
+send_file(struct http_txn *t, struct file_view *v)
 {
 	const struct http_request *r = t->req;
-	char etag[64], lastmod[HTTP_DATE_LEN + 1], extra[512];
-	uint64_t size = (uint64_t)sb->st_size, first = 0, last = 0;
+	char extra[512];
+	uint64_t size = (uint64_t)v->sb.st_size, first = 0, last = 0;
 	int status = 200, k;
 
-	make_etag(sb, etag, sizeof(etag));
-	http_date_format(sb->st_mtime, lastmod);
-	if (not_modified(r, sb, etag)) {
+	if (not_modified(r, &v->sb, v->etag)) {
 		snprintf(extra, sizeof(extra), "ETag: %s\r\nLast-Modified: %s\r\n",
-		    etag, lastmod);
+		    v->etag, v->lastmod);
 		http_send_head(t, 304, NULL, HTTP_LEN_NONE, extra);
-		close(fd);
+		view_done(v);
 		return;
 	}
 	const struct http_header *rh =
 	    http_header_find(r->headers, r->nheaders, "Range");
-	if (rh && r->method == HTTP_METHOD_GET && range_applies(r, sb, etag)) {
+	if (rh && r->method == HTTP_METHOD_GET &&
+	    range_applies(r, &v->sb, v->etag)) {
 		k = http_parse_range(rh->value, size, &first, &last);
 		if (k < 0) {
 			snprintf(extra, sizeof(extra),
 			    "Content-Range: bytes */%llu\r\n",
 			    (unsigned long long)size);
 			http_send_error(t, 416, extra);
-			close(fd);
+			view_done(v);
 			return;
 		}
 		if (k == 1)
@@ -216,25 +320,30 @@ send_file(struct http_txn *t, int fd, const struct stat *sb, const char *path)
 	uint64_t len = status == 206 ? last - first + 1 : size;
 	k = snprintf(extra, sizeof(extra),
 	    "Last-Modified: %s\r\nETag: %s\r\nAccept-Ranges: bytes\r\n",
-	    lastmod, etag);
+	    v->lastmod, v->etag);
 	if (status == 206)
 		snprintf(extra + k, sizeof(extra) - (size_t)k,
 		    "Content-Range: bytes %llu-%llu/%llu\r\n",
 		    (unsigned long long)first, (unsigned long long)last,
 		    (unsigned long long)size);
-	if (http_send_head(t, status, http_mime_type(path), (int64_t)len,
-	    extra) < 0 || r->method == HTTP_METHOD_HEAD || len == 0) {
-		close(fd);
+	if (http_send_head(t, status, v->mime, (int64_t)len, extra) < 0 ||
+	    r->method == HTTP_METHOD_HEAD || len == 0) {
+		view_done(v);
 		return;
 	}
 	t->bytes = len;
+	if (v->data) {
+		if (conn_write(t->s->c, v->data + first, (size_t)len) < 0)
+			conn_abort(t->s->c);
+		return;
+	}
 	if (len <= HTTP_INLINE_MAX) {
 		uint8_t *dst = conn_reserve(t->s->c, (size_t)len);
-		ssize_t got = dst ? pread(fd, dst, (size_t)len, (off_t)first) : -1;
-		close(fd);
+		ssize_t got = dst ? pread(v->fd, dst, (size_t)len, (off_t)first) : -1;
+		view_done(v);
 		if (got != (ssize_t)len) {
 			/* the head is out already: the stream cannot be saved */
-			log_warn("http: read %s: %s", path,
+			log_warn("http: read: %s",
 			    got < 0 ? strerror(errno) : "file shrank");
 			conn_abort(t->s->c);
 			return;
@@ -242,10 +351,24 @@ send_file(struct http_txn *t, int fd, const struct stat *sb, const char *path)
 		conn_commit(t->s->c, (size_t)len);
 		return;
 	}
-	if (conn_sendfile(t->s->c, fd, (off_t)first, len, 1) < 0) {
-		close(fd);
+	if (conn_sendfile(t->s->c, v->fd, (off_t)first, len, 1) < 0) {
+		view_done(v);
 		conn_abort(t->s->c);
+		return;
 	}
+	v->fd = -1; /* the conn owns it now */
+}
+
+/* Serves an opened regular file, through the cache when it is small. */
+static void
+serve_opened(struct http_txn *t, const char *key, int fd, const struct stat *sb,
+    const char *name)
+{
+	struct file_view v;
+
+	view_init(&v, fd, sb, name);
+	fcache_put(t, key, &v);
+	send_file(t, &v);
 }
 
 static int
@@ -381,6 +504,11 @@ http_static_serve(struct http_txn *t)
 		http_send_error(t, 404, NULL);
 		return;
 	}
+	struct file_view cached;
+	if (fcache_get(t, path, &cached)) {
+		send_file(t, &cached);
+		return;
+	}
 	const char *rel = path[1] ? path + 1 : ".";
 	fd = open_beneath(t->rootfd, t->rootfd, rel, cf->symlinks_outside);
 	if (fd < 0) {
@@ -402,7 +530,7 @@ http_static_serve(struct http_txn *t)
 		    cf->symlinks_outside);
 		if (ifd >= 0 && fstat(ifd, &sb) == 0 && S_ISREG(sb.st_mode)) {
 			close(fd);
-			send_file(t, ifd, &sb, cf->index);
+			serve_opened(t, path, ifd, &sb, cf->index);
 			return;
 		}
 		if (ifd >= 0)
@@ -419,5 +547,5 @@ http_static_serve(struct http_txn *t)
 		http_send_error(t, 404, NULL);
 		return;
 	}
-	send_file(t, fd, &sb, path);
+	serve_opened(t, path, fd, &sb, path);
 }

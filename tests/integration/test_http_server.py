@@ -105,7 +105,8 @@ def test_curl_304_by_date(camada, site):
 
 
 def test_curl_304_by_etag(camada, site):
-    _srv, port = serve(camada, site)
+    # no file cache: the test changes the file and wants to see it at once
+    _srv, port = serve(camada, site, "--file-cache-valid", "0")
     st, h = curl_head(url(port, "/hello.txt"))
     etag = h["etag"]
     assert re.match(r'^(W/)?"[^"]+"$', etag), etag
@@ -675,3 +676,16 @@ def test_demo_site_has_no_broken_links(camada, tmp_path):
     assert {"/page.html", "/form.html", "/cookies.html", "/visits",
             "/images/1.png", "/images/10.png", "/style.css"} <= seen
     assert not broken, broken
+
+
+def test_file_cache_sees_a_change_after_its_window(camada, site):
+    _srv, port = serve(camada, site, "--file-cache-valid", "300ms")
+    assert curl(url(port, "/hello.txt")).stdout == "hello, world\n"
+    (site / "hello.txt").write_text("changed\n")
+    time.sleep(0.5)
+    assert curl(url(port, "/hello.txt")).stdout == "changed\n"
+    # a file that goes away is gone once the window has passed
+    (site / "hello.txt").unlink()
+    time.sleep(0.5)
+    assert curl("-o", "/dev/null", "-w", "%{http_code}",
+                url(port, "/hello.txt")).stdout == "404"
