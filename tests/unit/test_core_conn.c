@@ -332,7 +332,7 @@ TEST(core_conn_data_and_write_order)
 	sock_local_addr(f.cfd, &cl);
 	ok(strcmp(conn_peer_str(c, a, sizeof(a)),
 	    sock_addr_str(&cl, b, sizeof(b))) == 0, "peer is the client: %s", a);
-	ok(sock_addr_equal(&c->local, &f.addr), "local is the listener");
+	ok(sock_addr_equal(conn_local(c), &f.addr), "local is the listener");
 
 	/* DATA */
 	ok(write(f.cfd, "hello", 5) == 5, "client writes");
@@ -922,11 +922,11 @@ TEST(core_conn_connect)
 	PUMP(&f, 0, s.count[CONN_EV_CONNECTED]);
 	ok(s.count[CONN_EV_CONNECTED] == 1 && s.ev[0] == CONN_EV_CONNECTED,
 	    "CONNECTED first");
-	ok(sock_addr_port(&s.c->local) > 0, "local address known");
+	ok(sock_addr_port(conn_local(s.c)) > 0, "local address known");
 	ok(wait_fd(f.lfd, POLLIN, 2000), "listener has it");
 	int sfd = sock_accept(f.lfd, &peer);
 	ok(sfd >= 0, "server side accepted");
-	ok(sock_addr_equal(&peer, &s.c->local), "same connection");
+	ok(sock_addr_equal(&peer, conn_local(s.c)), "same connection");
 	ok(conn_write(s.c, "hi", 2) == 0, "write after CONNECTED");
 	char tmp[16];
 	ssize_t r = 0;
