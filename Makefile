@@ -36,6 +36,8 @@ DEPS       = $(DEPS_BUILD) $(DEPS_TEST)
 # Keep the fuzz objects between runs (make would delete them as intermediates).
 .SECONDARY:
 
+
+.PHONY: deps-build install-missing
 .PHONY: all deps run test unit integration integration-asan asan fuzz \
         fuzz-smoke bench install clean check-banned
 
@@ -117,7 +119,7 @@ test: deps
 	@echo "== fuzz smoke ($(FUZZ_SECONDS)s per target)"; $(MAKE) --no-print-directory fuzz-smoke
 	@echo "== all tests passed"
 
-run: deps all
+run: deps-build all
 	./build/camada serve -c etc/camada.conf
 
 bench: deps build/camada
@@ -132,9 +134,15 @@ install: build/camada
 	install -m 644 etc/camada.conf $(DESTDIR)$(PREFIX)/etc/camada/camada.conf
 
 # Installs the Debian packages that are missing (needs root; otherwise it
-# prints the command to run).
+# prints the command to run). `make run` needs only the build's packages.
 deps:
-	@missing=""; for p in $(DEPS); do \
+	@$(MAKE) --no-print-directory install-missing PKGS="$(DEPS)"
+
+deps-build:
+	@$(MAKE) --no-print-directory install-missing PKGS="$(DEPS_BUILD)"
+
+install-missing:
+	@missing=""; for p in $(PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
