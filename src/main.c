@@ -4,6 +4,9 @@
 
 #include "core/conf.h"
 #include "core/server.h"
+#include "dns/dns_dig.h"
+#include "dns/dns_resolver.h"
+#include "dns/dns_server.h"
 #include "echo/echo.h"
 #include "http/http_client.h"
 #include "http/http_server.h"
@@ -15,6 +18,8 @@
 static const struct service *const services[] = {
 	&echo_service,
 	&http_service,
+	&dns_service,
+	&resolver_service,
 	NULL,
 };
 
@@ -34,6 +39,14 @@ usage(FILE *f)
 	    "  http [-l ADDR:PORT] [-r ROOT]    the HTTP server (port 8080)\n"
 	    "  get [OPTIONS] URL                HTTP client (--page, --cookie-jar, "
 	    "--cache, ...)\n"
+	    "  dns [-l ADDR:PORT] -z ZONEFILE...  the authoritative DNS server "
+	    "(port 5300)\n"
+	    "  resolver [-l ADDR:PORT] [--root-hints FILE] [--upstream-port N]\n"
+	    "                                   the recursive caching resolver "
+	    "(port 5301)\n"
+	    "  dig [@SERVER] [-p PORT] NAME [TYPE] [+trace] [+tcp] [+norec] "
+	    "[+short] [-x ADDR]\n"
+	    "                                   DNS lookup client\n"
 	    "  help                             this text\n"
 	    "  version                          the version\n"
 	    "\n"
@@ -131,6 +144,12 @@ main(int argc, char **argv)
 		return echo_client_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "get") == 0)
 		return http_client_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "resolver") == 0)
+		return resolver_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "dig") == 0)
+		return dig_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "dns") == 0)
+		return dns_server_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "http") == 0)
 		return http_server_main(argc - 1, argv + 1);
 	fprintf(stderr, "camada: unknown command '%s'\n", cmd);

@@ -1,0 +1,163 @@
+"""camada dig against NSD, side by side with the system's dig: the same
+header, sections and records; +short, +tcp, +norec, -x, TC -> TCP, and
++trace through an NSD hierarchy (root -> TLD -> zone)."""
+import re
+import subprocess
+
+import pytest
+
+from conftest import run
+import resolver_testlib as rt
+
+
+@pytest.fixture(scope="module")
+def hier(tmp_path_factory):
+    h = rt.Hierarchy(tmp_path_factory.mktemp("dighier"))
+    yield h
+    h.stop()
+
+
+def cdig(*args):
+    r = run(["dig"] + list(args))
+    return r.returncode, r.stdout.decode()
+
+
+def sysdig(*args):
+    r = subprocess.run(["dig", "+nocookie"] + list(args), capture_output=True,
+                       timeout=20)
+    return r.stdout.decode()
+
+
+def sections(text):
+    """{section: sorted record lines} plus the header and flags lines."""
+    out = {}
+    cur = None
+    for line in text.splitlines():
+        m = re.match(r";; (\w+) SECTION:", line)
+        if m:
+            cur = m.group(1)
+            out[cur] = []
+            continue
+        if line.startswith(";; ->>HEADER<<-"):
+            out["header"] = re.sub(r"id: \d+", "id: N", line)
+        elif line.startswith(";; flags:"):
+            out["flags"] = line
+        elif line.startswith("; EDNS:"):
+            out["edns"] = line
+        elif not line.strip():
+            cur = None
+        elif cur and not line.startswith(";") or cur == "QUESTION":
+            out[cur].append(line)
+    for k, v in out.items():
+        if isinstance(v, list):
+            v.sort()
+    return out
+
+
+@pytest.mark.parametrize("name,rtype", [
+    ("www.example.test", "A"),
+    ("www.example.test", "AAAA"),
+    ("example.test", "SOA"),
+    ("example.test", "NS"),
+    ("nx.example.test", "A"),
+    ("www.example.test", "MX"),
+    ("alias.example.test", "A"),
+    ("inzone.example.test", "A"),
+])
+def test_same_output_as_dig(hier, name, rtype):
+    args = ["@127.53.0.3", "-p", str(hier.port), name, rtype]
+    rc, ours = cdig(*args)
+    assert rc == 0, ours
+    theirs = sysdig(*args)
+    a, b = sections(ours), sections(theirs)
+    assert a == b, "camada:\n%s\ndig:\n%s" % (ours, theirs)
+    for needle in (";; Query time: ", ";; SERVER: 127.53.0.3#%d(127.53.0.3) (UDP)"
+                   % hier.port, ";; WHEN: ", ";; MSG SIZE  rcvd: "):
+        assert needle in ours
+    size = re.search(r"MSG SIZE  rcvd: (\d+)", theirs).group(1)
+    assert "MSG SIZE  rcvd: %s" % size in ours
+
+
+def test_short(hier):
+    rc, out = cdig("@127.53.0.3", "-p", str(hier.port), "www.example.test",
+                   "+short")
+    assert rc == 0 and out == "192.0.2.1\n"
+    rc, out = cdig("@127.53.0.3", "-p", str(hier.port), "big.example.test",
+                   "TXT", "+short")
+    assert len(out.splitlines()) == 30
+
+
+def test_tcp_and_norec(hier):
+    rc, out = cdig("@127.53.0.3", "-p", str(hier.port), "www.example.test",
+                   "+tcp", "+norec")
+    assert rc == 0
+    assert "(TCP)" in out
+    flags = re.search(r";; flags:([a-z ]*);", out).group(1).split()
+    assert "rd" not in flags and "aa" in flags
+    assert "192.0.2.1" in out
+
+
+def test_truncated_retried_over_tcp(hier):
+    rc, out = cdig("@127.53.0.3", "-p", str(hier.port),
+                              "big.example.test", "TXT")
+    assert rc == 0
+    assert "(TCP)" in out
+    assert "ANSWER: 30" in out
+
+
+def test_reverse(hier):
+    rc, out = cdig("@127.53.0.5", "-p", str(hier.port), "-x", "192.0.2.1")
+    assert rc == 0
+    assert re.search(r"^;1\.2\.0\.192\.in-addr\.arpa\.\s+IN\s+PTR$", out, re.M)
+    assert "PTR\twww.example.test." in out
+    rc, out = cdig("@127.53.0.5", "-p", str(hier.port), "-x", "192.0.2.1",
+                   "+short")
+    assert out == "www.example.test.\n"
+    rc, out = cdig("@127.53.0.5", "-p", str(hier.port), "-x", "2001:db8::1")
+    assert ";1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2." \
+        "ip6.arpa." in out
+    assert re.search(r"ip6\.arpa\.\s+IN\s+PTR", out)
+
+
+def test_trace(hier):
+    rc, out = cdig("+trace", "-p", str(hier.port), "--root-hints", hier.hints,
+                   "alias.example.test")
+    assert rc == 0, out
+    steps = re.findall(r";; Received (\d+) bytes from ([0-9.]+)#(\d+)\((\S+)\) "
+                       r"in \d+ ms", out)
+    assert [s[1] for s in steps] == ["127.53.0.1", "127.53.0.2", "127.53.0.3"], out
+    assert all(int(s[2]) == hier.port for s in steps)
+    # the referrals: NS records and glue, then the answer
+    assert re.search(r"^test\.\s+\d+\s+IN\s+NS\s+ns1\.test\.$", out, re.M)
+    assert re.search(r"^ns1\.test\.\s+\d+\s+IN\s+A\s+127\.53\.0\.2$", out, re.M)
+    assert re.search(r"^example\.test\.\s+\d+\s+IN\s+NS\s+ns1\.example\.test\.$",
+                     out, re.M)
+    assert re.search(r"^alias\.example\.test\.\s+\d+\s+IN\s+CNAME\s+"
+                     r"www\.glueless\.test\.$", out, re.M)
+    order = [out.index("127.53.0.1#"), out.index("127.53.0.2#"),
+             out.index("127.53.0.3#")]
+    assert order == sorted(order)
+
+
+def test_trace_glueless(hier):
+    rc, out = cdig("+trace", "-p", str(hier.port), "--root-hints", hier.hints,
+                   "direct.glueless.test")
+    assert rc == 0, out
+    assert re.search(r"glueless\.test\.\s+\d+\s+IN\s+NS\s+ns\.hoster\.org\.", out)
+    assert re.search(r"direct\.glueless\.test\.\s+\d+\s+IN\s+A\s+192\.0\.2\.33",
+                     out)
+    assert "#%d(ns.hoster.org.)" % hier.port in out
+
+
+def test_no_server(hier):
+    rc, out = cdig("@127.53.0.9", "-p", str(hier.port), "+tries=1", "+time=1",
+                   "www.example.test")
+    assert rc != 0
+    assert "no servers could be reached" in out
+
+
+def test_usage():
+    r = run(["dig", "-p"])
+    assert r.returncode == 2
+    r = run(["dig", "--help"])
+    assert r.returncode == 0 and b"+trace" in r.stdout
