@@ -214,6 +214,10 @@ usage(FILE *f)
 	    "304 is served\n"
 	    "                           from DIR (\"304, from cache\" on "
 	    "stderr)\n"
+	    "      --resolver ADDR[:PORT]  look host names up by asking this DNS "
+	    "resolver\n"
+	    "                           (camada resolver, or any other) instead "
+	    "of the system's\n"
 	    "      --page               fetch the page and every object it "
 	    "references, then\n"
 	    "                           print a table of times per object and "
@@ -421,7 +425,7 @@ parse_args(int argc, char **argv, struct hc_opts *o)
 			    IS("--data-binary", "--data-binary") ||
 			    IS("--max-redirs", "--connect-timeout") ||
 			    IS("--parallel", "--cookie-jar") ||
-			    IS("--cache", "--cache")) {
+			    IS("--cache", "--resolver")) {
 				fprintf(stderr, "camada get: %s needs a "
 				    "value\n", a);
 				return HC_USAGE;
@@ -469,6 +473,13 @@ parse_args(int argc, char **argv, struct hc_opts *o)
 			o->cookie_jar = v;
 		} else if (IS("--cache", "--cache")) {
 			o->cache_dir = v;
+		} else if (IS("--resolver", "--resolver")) {
+			char serr[SOCK_ERR_LEN];
+			if (sock_parse_host(v, 53, &o->resolver, serr) < 0) {
+				fprintf(stderr, "camada get: --resolver: %s\n", serr);
+				return HC_USAGE;
+			}
+			o->use_resolver = true;
 		} else if (a[0] == '-' && a[1] != '\0') {
 unknown:
 			fprintf(stderr, "camada get: unknown option '%s'\n"

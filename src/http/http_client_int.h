@@ -8,6 +8,7 @@
 #include <pthread.h>
 
 #include "core/buf.h"
+#include "core/sock.h"
 #include "http/http_client.h"
 #include "http/http_parse.h"
 
@@ -57,6 +58,8 @@ struct hc_opts {
 	int parallel;			/* --parallel N, >= 1 */
 	const char *cookie_jar;
 	const char *cache_dir;
+	bool use_resolver;		/* --resolver: names through DNS */
+	struct sock_addr resolver;
 };
 
 struct hc_conn {

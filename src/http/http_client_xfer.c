@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/sock.h"
+#include "dns/dns_stub.h"
 #include "http/http_client_int.h"
 
 #define HC_CONNECT_TIMEOUT_DEFAULT 30.0	/* seconds */
@@ -161,6 +162,17 @@ conn_open(struct hc_ctx *ctx, struct hc_xfer *x, struct hc_conn **out)
 	    &addrs[0], NULL) == 0) {
 		sock_addr_set_port(&addrs[0], u->port);
 		na = 1;
+	} else if (ctx->o->use_resolver) {
+		char derr[160];
+		int n = dns_stub_lookup(&ctx->o->resolver, u->host, u->port, addrs,
+		    16, 2000, derr, sizeof(derr));
+		if (n < 0)
+			return xerr(x, HC_RESOLVE, "could not resolve host: "
+			    "%s (%s)", u->host, derr), HC_RESOLVE;
+		if (n == 0)
+			return xerr(x, HC_RESOLVE, "could not resolve host: "
+			    "%s (no address)", u->host), HC_RESOLVE;
+		na = (size_t)n;
 	} else {
 		struct addrinfo hints, *res, *ai;
 		int rc;
