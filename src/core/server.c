@@ -174,6 +174,40 @@ server_listen(struct instance *in, const struct sock_addr *a, int udp,
 	return in->nls++;
 }
 
+int
+server_watch_start(struct server_watch *sw, struct instance *in,
+    struct worker *w, listener_cb *on_accept, udp_cb *on_datagram,
+    size_t max_dgram, void *arg, char *err)
+{
+	for (int i = 0; i < in->nls; i++) {
+		int fd = in->ls[i].fds[w->idx];
+		int rc;
+		if (in->ls[i].udp)
+			rc = on_datagram ? udp_start(&sw->udp[i], w->loop, fd,
+			    max_dgram, on_datagram, arg) : -1;
+		else
+			rc = listener_start(&sw->tcp[i], w->loop, fd, on_accept,
+			    arg);
+		if (rc < 0) {
+			snprintf(err, CONF_ERR_LEN, "%s: cannot watch a listener",
+			    in->svc->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+server_watch_stop(struct server_watch *sw, struct instance *in)
+{
+	for (int i = 0; i < in->nls; i++) {
+		if (in->ls[i].udp)
+			udp_stop(&sw->udp[i]);
+		else
+			listener_stop(&sw->tcp[i]);
+	}
+}
+
 static int
 auto_workers(void)
 {

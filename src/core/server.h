@@ -17,6 +17,8 @@
 #include <stddef.h>
 
 #include "core/conf.h"
+#include "core/listener.h"
+#include "core/udp.h"
 #include "core/loop.h"
 #include "core/metrics.h"
 #include "core/sock.h"
@@ -58,6 +60,22 @@ struct instance {
 	void *state;             /* the service's, per process */
 	int state_stopping;      /* set once SIGTERM arrived */
 };
+
+/* A worker's watch over an instance's listening sockets: every service
+ * starts and stops it the same way. */
+struct server_watch {
+	struct listener tcp[SERVER_MAX_LISTEN];
+	struct udp_sock udp[SERVER_MAX_LISTEN];
+};
+
+/* In start: accept on the TCP listeners with on_accept, read the UDP ones
+ * with on_datagram (max_dgram bytes at most; NULL if the service has none).
+ * 0, or -1 with err. */
+int server_watch_start(struct server_watch *sw, struct instance *in,
+    struct worker *w, listener_cb *on_accept, udp_cb *on_datagram,
+    size_t max_dgram, void *arg, char *err);
+/* In stop: stop watching (the sockets stay open in the parent). */
+void server_watch_stop(struct server_watch *sw, struct instance *in);
 
 struct global_conf {
 	int workers;             /* 0: one per core */

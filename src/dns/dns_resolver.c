@@ -103,8 +103,7 @@ struct resolver_state {
 	struct dns_cache *cache;
 	uint8_t *arena_mem;
 	struct dns_arena arena;
-	struct udp_sock udp[SERVER_MAX_LISTEN];
-	struct listener tcp[SERVER_MAX_LISTEN];
+	struct server_watch watch;
 	struct rreq *reqs;
 	int nreqs;
 	struct tsess *sessions;
@@ -716,17 +715,9 @@ resolver_start(struct instance *in, struct worker *w, char *err)
 		return -1;
 	}
 	dns_arena_init(&st->arena, st->arena_mem, DNS_ARENA_SIZE);
-	for (int i = 0; i < in->nls; i++) {
-		int fd = in->ls[i].fds[w->idx];
-		int rc = in->ls[i].udp ?
-		    udp_start(&st->udp[i], w->loop, fd, CLIENT_DGRAM_MAX,
-			on_datagram, st) :
-		    listener_start(&st->tcp[i], w->loop, fd, on_accept, st);
-		if (rc < 0) {
-			snprintf(err, CONF_ERR_LEN, "cannot watch a listener");
-			return -1;
-		}
-	}
+	if (server_watch_start(&st->watch, in, w, on_accept, on_datagram,
+	    CLIENT_DGRAM_MAX, st, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -738,12 +729,7 @@ resolver_stop(struct instance *in, struct worker *w)
 	if (st == NULL || st->loop == NULL || st->stopping)
 		return;
 	st->stopping = 1;
-	for (int i = 0; i < in->nls; i++) {
-		if (in->ls[i].udp)
-			udp_stop(&st->udp[i]);
-		else
-			listener_stop(&st->tcp[i]);
-	}
+	server_watch_stop(&st->watch, in);
 	while (st->reqs)
 		finish_req(st->reqs, DNS_RCODE_SERVFAIL, NULL, "shutting down");
 	for (struct tsess *ts = st->sessions; ts; ts = ts->next)

@@ -27,6 +27,8 @@
 #include "dns/dns_server.h"
 #include "dns/dns_text.h"
 
+/* Longest query taken over UDP: a real one is a few hundred bytes. */
+#define DNS_UDP_QUERY_MAX 4096
 #define AXFR_MSG 16384		/* bytes per transfer message */
 #define AXFR_AHEAD (64 * 1024)	/* queued transfer bytes before waiting */
 #define BADLOG_PER_SEC 10
@@ -86,8 +88,7 @@ struct dns_state {
 	int widx;
 	struct dns_auth_opts opts;
 	struct loop *loop;
-	struct listener tcp[SERVER_MAX_LISTEN];
-	struct udp_sock udp[SERVER_MAX_LISTEN];
+	struct server_watch watch;
 	int live;
 	struct dns_sess *sessions;
 	uint64_t badlog_sec;
@@ -365,7 +366,7 @@ on_datagram(struct udp_sock *u, const uint8_t *p, size_t n,
 	int len;
 
 	st->opts.tcp = 0;
-	if (n > DNS_MSG_MAX) {
+	if (n > DNS_UDP_QUERY_MAX) {
 		res.why = "datagram too long";
 		log_bad(st, from, "udp", &res);
 		return;
@@ -668,17 +669,11 @@ dns_start(struct instance *in, struct worker *w, char *err)
 	/* a restarted worker: zones reloaded since the parent read them */
 	for (int i = 0; i < st->db.n; i++)
 		reload_zone(st, i, 0);
-	for (int i = 0; i < in->nls; i++) {
-		int fd = in->ls[i].fds[w->idx];
-		int rc = in->ls[i].udp ?
-		    udp_start(&st->udp[i], w->loop, fd, DNS_MSG_MAX,
-			on_datagram, st) :
-		    listener_start(&st->tcp[i], w->loop, fd, on_accept, st);
-		if (rc < 0) {
-			snprintf(err, CONF_ERR_LEN, "cannot watch a listener");
-			return -1;
-		}
-	}
+	/* a query over UDP longer than DNS_UDP_QUERY_MAX is refused; the
+	 * bound keeps the receive batch large (core/udp.c) */
+	if (server_watch_start(&st->watch, in, w, on_accept, on_datagram,
+	    DNS_UDP_QUERY_MAX, st, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -689,12 +684,7 @@ dns_stop(struct instance *in, struct worker *w)
 
 	if (st == NULL)
 		return;
-	for (int i = 0; i < in->nls; i++) {
-		if (in->ls[i].udp)
-			udp_stop(&st->udp[i]);
-		else
-			listener_stop(&st->tcp[i]);
-	}
+	server_watch_stop(&st->watch, in);
 	for (struct dns_sess *s = st->sessions; s; s = s->next)
 		conn_close(s->c);
 }

@@ -51,8 +51,7 @@ static const struct conf_key echo_keys[] = {
 struct echo_state {
 	struct instance *in;
 	struct echo_conf *cf;
-	struct listener tcp[SERVER_MAX_LISTEN];
-	struct udp_sock udp[SERVER_MAX_LISTEN];
+	struct server_watch watch;
 	int live;
 	uint8_t *dgram;
 	struct echo_session *sessions;
@@ -299,17 +298,9 @@ echo_start(struct instance *in, struct worker *w, char *err)
 		snprintf(err, CONF_ERR_LEN, "out of memory");
 		return -1;
 	}
-	for (int i = 0; i < in->nls; i++) {
-		int fd = in->ls[i].fds[w->idx];
-		int rc = in->ls[i].udp ?
-		    udp_start(&st->udp[i], w->loop, fd, st->cf->max_line + 1,
-			on_datagram, st) :
-		    listener_start(&st->tcp[i], w->loop, fd, on_accept, st);
-		if (rc < 0) {
-			snprintf(err, CONF_ERR_LEN, "cannot watch a listener");
-			return -1;
-		}
-	}
+	if (server_watch_start(&st->watch, in, w, on_accept, on_datagram,
+	    st->cf->max_line + 1, st, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -320,12 +311,7 @@ echo_stop(struct instance *in, struct worker *w)
 
 	if (st == NULL)
 		return;
-	for (int i = 0; i < in->nls; i++) {
-		if (in->ls[i].udp)
-			udp_stop(&st->udp[i]);
-		else
-			listener_stop(&st->tcp[i]);
-	}
+	server_watch_stop(&st->watch, in);
 	/* replies already queued still go out: close after flush */
 	for (struct echo_session *s = st->sessions; s; s = s->next)
 		conn_close(s->c);

@@ -767,13 +767,9 @@ http_start(struct instance *in, struct worker *w, char *err)
 		    strerror(errno));
 		return -1;
 	}
-	for (int i = 0; i < in->nls; i++) {
-		if (listener_start(&st->ls[i], w->loop, in->ls[i].fds[w->idx],
-		    on_accept, st) < 0) {
-			snprintf(err, CONF_ERR_LEN, "cannot watch a listener");
-			return -1;
-		}
-	}
+	if (server_watch_start(&st->watch, in, w, on_accept, NULL, 0, st,
+	    err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -785,8 +781,7 @@ http_stop(struct instance *in, struct worker *w)
 	if (st == NULL)
 		return;
 	in->state_stopping = 1;
-	for (int i = 0; i < in->nls; i++)
-		listener_stop(&st->ls[i]);
+	server_watch_stop(&st->watch, in);
 	/* idle connections go now; busy ones after their response */
 	for (struct http_session *s = st->sessions; s; s = s->next)
 		if (s->phase == HTTP_IDLE && conn_pending(s->c) == 0)

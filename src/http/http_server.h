@@ -65,7 +65,7 @@ struct http_state {
 	struct instance *in;
 	struct http_conf *cf;
 	struct http_limits lim;
-	struct listener ls[SERVER_MAX_LISTEN];
+	struct server_watch watch;
 	int live;
 	int rootfd;
 	struct http_vhost *vhosts;
