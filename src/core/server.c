@@ -1,5 +1,6 @@
 /* server.c - the parent/worker process model (see server.h). */
 #include <errno.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -136,6 +137,33 @@ server_open_log(const struct global_conf *g, char *err)
 	return 0;
 }
 
+/* SO_REUSEPORT would let a second camada join a port another one serves, and
+ * take half its traffic. A plain bind first, without SO_REUSEPORT (nor
+ * SO_REUSEADDR, which lets UDP sockets share), fails with EADDRINUSE when
+ * anyone holds the address. */
+static int
+probe_free(const struct sock_addr *a, int udp, char *err)
+{
+	char as[SOCK_ADDR_STRLEN];
+	int one = 1;
+	int fd = socket(a->ss.ss_family, (udp ? SOCK_DGRAM : SOCK_STREAM) |
+	    SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return 0; /* the real bind will say what is wrong */
+	if (a->ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0 &&
+	    errno == EADDRINUSE) {
+		snprintf(err, CONF_ERR_LEN, "%s bind %s: %s", udp ? "udp" : "tcp",
+		    sock_addr_str(a, as, sizeof(as)), strerror(EADDRINUSE));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 int
 server_listen(struct instance *in, const struct sock_addr *a, int udp,
     char *err)
@@ -151,6 +179,8 @@ server_listen(struct instance *in, const struct sock_addr *a, int udp,
 	}
 	if (a->ss.ss_family == AF_INET6)
 		flags |= SOCK_V6ONLY;
+	if (sock_addr_port(a) != 0 && probe_free(a, udp, err) < 0)
+		return -1;
 	ls = &in->ls[in->nls];
 	memset(ls, 0, sizeof(*ls));
 	ls->udp = udp;

@@ -446,7 +446,10 @@ def test_cache_bound(camada, hier):
 
 @pytest.mark.slow
 def test_cache_bound_100k(camada, hier):
-    cache_bound(camada, hier, 100000)
+    # CAMADA_CACHE_NAMES=1000000 for the million names (~6 minutes)
+    n = int(os.environ.get("CAMADA_CACHE_NAMES", "100000"))
+    entries, rss = cache_bound(camada, hier, n)
+    print("cache bound: %d names, entries %s, worker RSS KiB %s" % (n, entries, rss))
 
 
 def test_stop_with_queries_in_flight(camada, hier):
