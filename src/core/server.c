@@ -31,6 +31,9 @@ const struct conf_key global_keys[] = {
 };
 
 static int nworkers = 1;
+/* set when a setup failed to bind: a run-time failure (exit 1), where any
+ * other setup failure is the configuration's fault (exit 2) */
+static int listen_failed;
 
 const struct service *
 service_find(const struct service *const *list, const char *name)
@@ -179,8 +182,10 @@ server_listen(struct instance *in, const struct sock_addr *a, int udp,
 	}
 	if (a->ss.ss_family == AF_INET6)
 		flags |= SOCK_V6ONLY;
-	if (sock_addr_port(a) != 0 && probe_free(a, udp, err) < 0)
+	if (sock_addr_port(a) != 0 && probe_free(a, udp, err) < 0) {
+		listen_failed = 1;
 		return -1;
+	}
 	ls = &in->ls[in->nls];
 	memset(ls, 0, sizeof(*ls));
 	ls->udp = udp;
@@ -188,6 +193,7 @@ server_listen(struct instance *in, const struct sock_addr *a, int udp,
 		int fd = udp ? sock_bind_udp(&bound, flags, serr) :
 		    sock_listen_tcp(&bound, 4096, flags, serr);
 		if (fd < 0) {
+			listen_failed = 1;
 			snprintf(err, CONF_ERR_LEN, "%s: %s", in->svc->name, serr);
 			for (int k = 0; k < ls->nfds; k++)
 				close(ls->fds[k]);
@@ -440,7 +446,7 @@ server_run(const struct global_conf *g, struct instance *in, int n)
 		if (in[i].svc->setup && in[i].svc->setup(&in[i], err) < 0) {
 			fprintf(stderr, "camada: %s\n", err);
 			server_instances_free(in, n);
-			return 1;
+			return listen_failed ? 1 : 2;
 		}
 	}
 	for (int i = 0; i < nworkers; i++) {
