@@ -306,6 +306,9 @@ conn_sendfile(struct conn *c, int fd, off_t off, uint64_t n, int owned)
 			close(fd);
 		return 0;
 	}
+	if (c->files == NULL &&
+	    (c->files = malloc(CONN_FILES * sizeof(*c->files))) == NULL)
+		return -1;
 	before = conn_pending(c);
 	f = &c->files[c->nfiles];
 	f->fd = fd;
@@ -334,6 +337,10 @@ drop_file(struct conn *c)
 		close(c->files[0].fd);
 	c->nfiles--;
 	memmove(&c->files[0], &c->files[1], (size_t)c->nfiles * sizeof(c->files[0]));
+	if (c->nfiles == 0) {
+		free(c->files);
+		c->files = NULL;
+	}
 }
 
 /* A transport without sendfile (TLS) gets the file through memory. */
@@ -619,6 +626,7 @@ conn_free(struct conn *c)
 {
 	while (c->nfiles)
 		drop_file(c);
+	free(c->files);
 	loop_timer_stop(c->loop, &c->timer);
 	loop_defer_cancel(c->loop, &c->task);
 	if (c->tr->free)

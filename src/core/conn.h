@@ -89,7 +89,8 @@ struct conn {
 	struct conn_limits lim;
 	uint64_t last_read, last_write;
 	uint64_t bytes_in, bytes_out;
-	struct conn_file files[CONN_FILES];
+	struct conn_file *files; /* CONN_FILES of them while any is queued:
+	                          * idle connections do not carry the array */
 	int nfiles;
 	size_t tail_bytes;     /* bytes of `out` after the last file region */
 	int *live_counter;

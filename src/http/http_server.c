@@ -200,40 +200,81 @@ date_now(void)
 	return date;
 }
 
+/* The head is built by copying, without printf: it is on every response's
+ * path, and formatting was a tenth of the cost of a small one. */
+static char *
+put(char *d, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(d, s, n);
+	return d + n;
+}
+
+static char *
+put_u64(char *d, uint64_t v)
+{
+	char tmp[24];
+	int i = 0;
+
+	do
+		tmp[i++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (i)
+		*d++ = tmp[--i];
+	return d;
+}
+
 int
 http_send_head(struct http_txn *t, int status, const char *ctype, int64_t len,
     const char *extra)
 {
 	struct conn *c = t->s->c;
 	const struct http_request *r = t->req;
+	const char *reason = http_status_reason(status);
+	const char *server = t->s->st->cf->server_name;
 	int minor = r ? r->version_minor : 1;
-	const char *framing = "";
-	char lenbuf[48];
+	size_t need;
+	char *d, *start;
 
 	t->status = status;
-	if (len >= 0) {
-		snprintf(lenbuf, sizeof(lenbuf), "Content-Length: %lld\r\n",
-		    (long long)len);
-		framing = lenbuf;
-	} else if (len == HTTP_LEN_NONE) {
-		framing = "";
-	} else if (minor >= 1) {
-		framing = "Transfer-Encoding: chunked\r\n";
-	} else {
+	if (len == HTTP_LEN_CHUNKED && minor == 0)
 		t->keep_alive = false; /* 1.0: the close ends the body */
+	need = 160 + strlen(reason) + strlen(server) +
+	    (ctype ? strlen(ctype) : 0) + (extra ? strlen(extra) : 0);
+	start = d = (char *)conn_reserve(c, need);
+	if (d == NULL)
+		return -1;
+	d = put(d, minor ? "HTTP/1.1 " : "HTTP/1.0 ");
+	d = put_u64(d, (uint64_t)(status > 0 ? status : 500));
+	*d++ = ' ';
+	d = put(d, reason);
+	d = put(d, "\r\nServer: ");
+	d = put(d, server);
+	d = put(d, "\r\nDate: ");
+	d = put(d, date_now());
+	d = put(d, "\r\n");
+	if (ctype) {
+		d = put(d, "Content-Type: ");
+		d = put(d, ctype);
+		d = put(d, "\r\n");
 	}
-	const char *connection = !t->keep_alive ? "Connection: close\r\n" :
-	    minor == 0 ? "Connection: keep-alive\r\n" : "";
-	return conn_printf(c,
-	    "HTTP/1.%d %d %s\r\n"
-	    "Server: %s\r\n"
-	    "Date: %s\r\n"
-	    "%s%s%s%s%s"
-	    "%s"
-	    "\r\n",
-	    minor, status, http_status_reason(status), t->s->st->cf->server_name,
-	    date_now(), ctype ? "Content-Type: " : "", ctype ? ctype : "",
-	    ctype ? "\r\n" : "", framing, connection, extra ? extra : "");
+	if (len >= 0) {
+		d = put(d, "Content-Length: ");
+		d = put_u64(d, (uint64_t)len);
+		d = put(d, "\r\n");
+	} else if (len == HTTP_LEN_CHUNKED && minor >= 1) {
+		d = put(d, "Transfer-Encoding: chunked\r\n");
+	}
+	if (!t->keep_alive)
+		d = put(d, "Connection: close\r\n");
+	else if (minor == 0)
+		d = put(d, "Connection: keep-alive\r\n");
+	if (extra)
+		d = put(d, extra);
+	d = put(d, "\r\n");
+	conn_commit(c, (size_t)(d - start));
+	return 0;
 }
 
 int

@@ -180,6 +180,7 @@ struct file_view {
 	char etag[48];
 	char lastmod[HTTP_DATE_LEN + 1];
 	const char *mime;
+	char hdrs[128];      /* Last-Modified, ETag, Accept-Ranges lines */
 	const uint8_t *data; /* the whole file, or NULL */
 	int fd;              /* when data is NULL; owned by the view */
 };
@@ -192,6 +193,9 @@ view_init(struct file_view *v, int fd, const struct stat *sb, const char *name)
 	    (unsigned long long)sb->st_mtime, (unsigned long long)sb->st_size);
 	http_date_format(sb->st_mtime, v->lastmod);
 	v->mime = http_mime_type(name);
+	snprintf(v->hdrs, sizeof(v->hdrs),
+	    "Last-Modified: %s\r\nETag: %s\r\nAccept-Ranges: bytes\r\n",
+	    v->lastmod, v->etag);
 	v->data = NULL;
 	v->fd = fd;
 }
@@ -318,15 +322,15 @@ send_file(struct http_txn *t, struct file_view *v)
 			status = 206;
 	}
 	uint64_t len = status == 206 ? last - first + 1 : size;
-	k = snprintf(extra, sizeof(extra),
-	    "Last-Modified: %s\r\nETag: %s\r\nAccept-Ranges: bytes\r\n",
-	    v->lastmod, v->etag);
-	if (status == 206)
-		snprintf(extra + k, sizeof(extra) - (size_t)k,
-		    "Content-Range: bytes %llu-%llu/%llu\r\n",
+	const char *hdrs = v->hdrs;
+	if (status == 206) {
+		snprintf(extra, sizeof(extra),
+		    "%sContent-Range: bytes %llu-%llu/%llu\r\n", v->hdrs,
 		    (unsigned long long)first, (unsigned long long)last,
 		    (unsigned long long)size);
-	if (http_send_head(t, status, v->mime, (int64_t)len, extra) < 0 ||
+		hdrs = extra;
+	}
+	if (http_send_head(t, status, v->mime, (int64_t)len, hdrs) < 0 ||
 	    r->method == HTTP_METHOD_HEAD || len == 0) {
 		view_done(v);
 		return;
