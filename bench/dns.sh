@@ -67,26 +67,7 @@ awk 'BEGIN { split("A AAAA MX TXT", t, " ")
 		else printf "host%d.example.test %s\n", i % 2500 + 1, t[i % 4 + 1] }' > "$tmp/q-nx10"
 
 # --- processes (as bench/echo.sh) ---------------------------------------------
-stat_fields() {
-	local s
-	{ read -r s < "/proc/$1/stat"; } 2>/dev/null || return 1
-	read -r -a f <<< "${s##*)}"
-}
-alive() { stat_fields "$1" && [ "${f[0]}" != Z ]; }
-starttime() { stat_fields "$1" && echo "${f[19]}"; }
-tree_pids() {
-	local c
-	echo "$1"
-	for c in $(pgrep -P "$1" || true); do tree_pids "$c"; done
-}
-tree_ticks() {
-	local p total=0
-	for p in $(tree_pids "$1"); do
-		stat_fields "$p" || continue
-		total=$((total + f[11] + f[12] + f[13] + f[14]))
-	done
-	echo "$total"
-}
+. "$(dirname "$0")/lib.sh"  # stat_fields, alive, starttime, tree_pids, tree_ticks
 free_port() {
 	local p
 	for _ in {1..200}; do
