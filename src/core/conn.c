@@ -7,6 +7,8 @@
  * handler may write, close or pause at any time without reentrancy.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +71,7 @@ conn_limits_default(struct conn_limits *l)
 	l->timeout_ms = 60000;
 	l->write_timeout_ms = 60000;
 	l->linger_ms = 2000;
+	l->lazy_nodelay = 0;
 }
 
 static struct conn *
@@ -174,6 +177,8 @@ conn_accept(struct loop *loop, int fd, const struct sock_addr *peer,
 	}
 	c->peer = *peer;
 	c->writable = 1;
+	if (!c->lim.lazy_nodelay)
+		conn_nodelay(c);
 	c->live_counter = live;
 	if (live)
 		(*live)++;
@@ -202,6 +207,17 @@ conn_connect(struct loop *loop, const struct sock_addr *to, uint64_t timeout_ms,
 	c->last_read = loop_now(loop) + (timeout_ms ? timeout_ms : 30000);
 	conn_arm(c);
 	return c;
+}
+
+void
+conn_nodelay(struct conn *c)
+{
+	int one = 1;
+
+	if (c->nodelay || c->fd < 0)
+		return;
+	c->nodelay = 1;
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
 const struct sock_addr *

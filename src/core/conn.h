@@ -42,6 +42,7 @@ struct conn_limits {
 	uint64_t timeout_ms; /* input inactivity, 0: none (conn_set_timeout) */
 	uint64_t write_timeout_ms; /* no write progress for this long: abort */
 	uint64_t linger_ms;  /* after our last byte, read and drop this long */
+	int lazy_nodelay;    /* TCP_NODELAY only when conn_nodelay asks */
 };
 
 void conn_limits_default(struct conn_limits *l);
@@ -98,7 +99,7 @@ struct conn {
 	unsigned readable : 1, writable : 1, connecting : 1, rd_eof : 1,
 	    wr_shut : 1, closing : 1, lingering : 1, dead : 1, detached : 1,
 	    paused : 1, want_drained : 1, in_cb : 1, pending_data : 1,
-	    eof_told : 1, shut_after_flush : 1, hup_seen : 1;
+	    eof_told : 1, shut_after_flush : 1, hup_seen : 1, nodelay : 1;
 };
 
 /* Wraps an accepted fd. live (may be NULL) is incremented now and
@@ -150,6 +151,11 @@ size_t conn_count(void);
 void conn_abort_all(void);
 /* Graceful: conn_close on every connection. */
 void conn_close_all(void);
+
+/* Turns Nagle's algorithm off (once). Connections get it at accept unless
+ * lazy_nodelay: a server that answers once and closes saves the call, since
+ * close pushes what is queued anyway. */
+void conn_nodelay(struct conn *c);
 
 /* The local address the peer connected to (one getsockname, when asked). */
 const struct sock_addr *conn_local(struct conn *c);

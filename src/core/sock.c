@@ -323,14 +323,11 @@ sock_local_addr(int fd, struct sock_addr *a)
 int
 sock_accept(int lfd, struct sock_addr *peer)
 {
-	int one = 1, fd;
+	int fd;
 
 	peer->len = sizeof(peer->ss);
 	fd = accept4(lfd, (struct sockaddr *)&peer->ss, &peer->len,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	return fd;
 }
 

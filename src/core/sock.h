@@ -44,7 +44,8 @@ int sock_bind_udp(const struct sock_addr *a, int flags, char *err);
 /* Reads the address the kernel bound (port 0 resolved). */
 int sock_local_addr(int fd, struct sock_addr *a);
 
-/* Accepts one connection, non-blocking and close-on-exec, TCP_NODELAY set.
+/* Accepts one connection, non-blocking and close-on-exec (conn_accept sets
+ * TCP_NODELAY).
  * Returns the fd, or -1 with errno (EAGAIN when none waits). */
 int sock_accept(int lfd, struct sock_addr *peer);
 

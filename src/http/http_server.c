@@ -621,6 +621,10 @@ process(struct http_session *s)
 		buf_consume(&c->in, total);
 		reset_request(s);
 		s->phase = HTTP_IDLE;
+		/* a connection that goes on wants its responses out at once;
+		 * one that ends here is pushed out by the close */
+		if (t.keep_alive)
+			conn_nodelay(c);
 		if (!t.keep_alive) {
 			/* the request was read whole: nothing more can come
 			 * that a reset would be answering, so no lingering */
@@ -727,6 +731,7 @@ on_accept(struct listener *l, int fd, const struct sock_addr *peer, void *arg)
 	lim.in_max = cf->max_header_size + cf->max_body + 16384;
 	lim.timeout_ms = cf->keepalive_timeout;
 	lim.write_timeout_ms = cf->send_timeout;
+	lim.lazy_nodelay = 1; /* set at the first keep-alive response */
 	s->st = st;
 	s->phase = HTTP_IDLE;
 	reset_request(s);
