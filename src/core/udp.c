@@ -77,7 +77,7 @@ on_readable(struct loop *loop, struct loop_io *io, uint32_t ev)
 			u->cb(u, u->rbuf + (size_t)i * u->slot, len, &from, u->arg);
 		}
 		u->in_batch = 0;
-		if (u->nsend)
+		if (u->active && u->nsend)
 			flush_sends(u);
 		if (n < u->nslots)
 			return;

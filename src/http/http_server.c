@@ -49,7 +49,7 @@ static const struct conf_key http_keys[] = {
 	    "largest request head (431 past it)", 0 },
 	{ "max-headers", CONF_INT, H(max_headers), "100", 1, HTTP_MAX_HEADERS,
 	    "most header lines in a request (431 past it)", 0 },
-	{ "max-body", CONF_SIZE, H(max_body), "1m", 0, 0,
+	{ "max-body", CONF_SIZE, H(max_body), "64k", 0, 0,
 	    "largest request body (413 past it)", 0 },
 	{ "header-timeout", CONF_MS, H(header_timeout), "10s", 0, 0,
 	    "time to send a whole request head (408 past it)", 0 },
@@ -243,8 +243,10 @@ http_send_head(struct http_txn *t, int status, const char *ctype, int64_t len,
 	need = 160 + strlen(reason) + strlen(server) +
 	    (ctype ? strlen(ctype) : 0) + (extra ? strlen(extra) : 0);
 	start = d = (char *)conn_reserve(c, need);
-	if (d == NULL)
+	if (d == NULL) {
+		conn_abort(c); /* no response: the answers would shift by one */
 		return -1;
+	}
 	d = put(d, minor ? "HTTP/1.1 " : "HTTP/1.0 ");
 	d = put_u64(d, (uint64_t)(status > 0 ? status : 500));
 	*d++ = ' ';
@@ -286,7 +288,12 @@ http_send_body(struct http_txn *t, int status, const char *ctype,
 	if (t->req && t->req->method == HTTP_METHOD_HEAD)
 		return 0;
 	t->bytes = n;
-	return conn_write(t->s->c, body, n);
+	if (conn_write(t->s->c, body, n) < 0) {
+		/* the head promised n bytes: the stream cannot be saved */
+		conn_abort(t->s->c);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -298,6 +305,10 @@ http_send_error(struct http_txn *t, int status, const char *extra)
 	    "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>\n"
 	    "<body><h1>%d %s</h1><hr><p>%s</p></body></html>\n",
 	    status, reason, status, reason, t->s->st->cf->server_name);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(body))
+		n = (int)sizeof(body) - 1;
 	/* an error on a request whose framing we could not read ends it */
 	return http_send_body(t, status, "text/html; charset=utf-8", body,
 	    (size_t)n, extra);
@@ -499,6 +510,7 @@ session_close_with(struct http_session *s, int status)
 static void
 reset_request(struct http_session *s)
 {
+	s->discard = 0;
 	http_chunked_init(&s->ck);
 	s->raw_off = 0;
 	s->body_len = 0;
@@ -516,6 +528,28 @@ send_continue(struct http_session *s, const struct http_request *r)
 	}
 }
 
+/* Whether the request's body is read at all: only the form demo's is. */
+static int
+wants_body(const struct http_state *st, const struct http_request *r)
+{
+	return st->cf->demo && r->method == HTTP_METHOD_POST &&
+	    slice_eq(r->path, "/post");
+}
+
+/* Waiting for a body: silence is bounded by body-timeout, and the whole body
+ * by it too (the head timer again), so a trickle cannot hold memory. */
+static void
+enter_body(struct http_session *s)
+{
+	if (s->phase == HTTP_BODY)
+		return;
+	s->phase = HTTP_BODY;
+	conn_set_timeout(s->c, s->st->cf->body_timeout);
+	if (s->st->cf->body_timeout)
+		loop_timer_start(s->c->loop, &s->head_timer,
+		    s->st->cf->body_timeout, 0);
+}
+
 /* Parses and answers the requests in the input buffer, in order. */
 static void
 process(struct http_session *s)
@@ -526,6 +560,18 @@ process(struct http_session *s)
 
 	while (!c->closing && s->phase != HTTP_DRAIN) {
 		struct http_request req;
+		if (s->phase == HTTP_DISCARD) {
+			size_t k = c->in.len < s->discard ? c->in.len :
+			    (size_t)s->discard;
+			buf_consume(&c->in, k);
+			s->discard -= k;
+			if (s->discard)
+				return;
+			loop_timer_stop(c->loop, &s->head_timer);
+			s->phase = HTTP_IDLE;
+			conn_set_timeout(c, cf->keepalive_timeout);
+			continue;
+		}
 		struct slice body = { NULL, 0 };
 		size_t total;
 		int k;
@@ -541,7 +587,9 @@ process(struct http_session *s)
 			s->phase = HTTP_HEAD;
 			s->t_start = now_us();
 			conn_set_timeout(c, cf->header_timeout);
-			loop_timer_start(c->loop, &s->head_timer, cf->header_timeout, 0);
+			if (cf->header_timeout)
+				loop_timer_start(c->loop, &s->head_timer,
+				    cf->header_timeout, 0);
 		}
 		uint8_t *p = buf_data(&c->in);
 		k = http_parse_request(p, c->in.len, &req, &st->lim);
@@ -551,22 +599,28 @@ process(struct http_session *s)
 			session_close_with(s, req.status ? req.status : 400);
 			return;
 		}
-		loop_timer_stop(c->loop, &s->head_timer);
 		total = (size_t)k;
 		if (req.expect_other) {
 			session_close_with(s, 417);
 			return;
 		}
-		if (req.has_content_length && req.content_length > 0) {
+		int has_body = req.chunked ||
+		    (req.has_content_length && req.content_length > 0);
+		int skip_body = has_body && !wants_body(st, &req);
+		if (s->phase == HTTP_HEAD) /* the head is in: its timer ends */
+			loop_timer_stop(c->loop, &s->head_timer);
+		if (skip_body) {
+			/* Only the form demo reads a body. Any other is not held
+			 * in memory: it is answered at once and its bytes are
+			 * dropped as they come (a chunked one ends the
+			 * connection: the lingering close drops it). */
+		} else if (req.has_content_length && req.content_length > 0) {
 			if (req.content_length > cf->max_body) {
 				session_close_with(s, 413);
 				return;
 			}
 			if (c->in.len - total < req.content_length) {
-				if (s->phase != HTTP_BODY) {
-					s->phase = HTTP_BODY;
-					conn_set_timeout(c, cf->body_timeout);
-				}
+				enter_body(s);
 				send_continue(s, &req);
 				return;
 			}
@@ -596,11 +650,17 @@ process(struct http_session *s)
 				}
 				s->raw_off += (size_t)r;
 			}
+			/* drop the framing already decoded, so that tiny chunks
+			 * cannot fill the input buffer with it */
+			if (s->raw_off > s->body_len) {
+				size_t tail = c->in.len - (total + s->raw_off);
+				memmove(p + total + s->body_len, p + total + s->raw_off,
+				    tail);
+				c->in.len -= s->raw_off - s->body_len;
+				s->raw_off = s->body_len;
+			}
 			if (!s->ck.done) {
-				if (s->phase != HTTP_BODY) {
-					s->phase = HTTP_BODY;
-					conn_set_timeout(c, cf->body_timeout);
-				}
+				enter_body(s);
 				send_continue(s, &req);
 				return;
 			}
@@ -615,12 +675,20 @@ process(struct http_session *s)
 		t.body = body;
 		s->nreq++;
 		t.keep_alive = req.keep_alive && s->nreq < cf->max_requests &&
-		    !st->in->state_stopping;
+		    !st->in->state_stopping && !(skip_body && req.chunked);
 		answer(&t);
 		account(&t);
 		buf_consume(&c->in, total);
 		reset_request(s);
 		s->phase = HTTP_IDLE;
+		if (skip_body && !req.chunked && t.keep_alive && !c->closing) {
+			s->discard = req.content_length;
+			s->phase = HTTP_DISCARD;
+			conn_set_timeout(c, cf->body_timeout);
+			if (cf->body_timeout)
+				loop_timer_start(c->loop, &s->head_timer,
+				    cf->body_timeout, 0);
+		}
 		/* a connection that goes on wants its responses out at once;
 		 * one that ends here is pushed out by the close */
 		if (t.keep_alive)
@@ -628,7 +696,7 @@ process(struct http_session *s)
 		if (!t.keep_alive) {
 			/* the request was read whole: nothing more can come
 			 * that a reset would be answering, so no lingering */
-			if (c->in.len == 0)
+			if (c->in.len == 0 && !skip_body)
 				conn_set_linger(c, 0);
 			conn_close(c);
 			return;
@@ -650,8 +718,10 @@ on_head_timeout(struct loop *loop, struct timer *tm, void *arg)
 {
 	struct http_session *s = arg;
 
-	if (s->phase == HTTP_HEAD)
+	if (s->phase == HTTP_HEAD || s->phase == HTTP_BODY)
 		session_close_with(s, 408);
+	else if (s->phase == HTTP_DISCARD)
+		conn_close(s->c); /* answered already; the rest never came */
 }
 
 static void
@@ -678,9 +748,11 @@ on_conn(struct conn *c, enum conn_ev ev, void *arg)
 		break;
 	case CONN_EV_DRAINED:
 		if (s->phase == HTTP_DRAIN) {
-			s->phase = HTTP_IDLE;
+			/* a body still to drop comes before the next request */
+			s->phase = s->discard ? HTTP_DISCARD : HTTP_IDLE;
 			conn_resume(c);
-			conn_set_timeout(c, s->st->cf->keepalive_timeout);
+			conn_set_timeout(c, s->discard ? s->st->cf->body_timeout :
+			    s->st->cf->keepalive_timeout);
 		}
 		break;
 	case CONN_EV_TIMEOUT:

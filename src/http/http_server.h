@@ -83,6 +83,7 @@ enum http_phase {
 	HTTP_HEAD,   /* part of a head has arrived */
 	HTTP_BODY,   /* the head is in; waiting for the body */
 	HTTP_DRAIN,  /* a response is queued; waiting for it to go out */
+	HTTP_DISCARD, /* answered; dropping a body nobody reads */
 };
 
 struct http_session {
@@ -95,6 +96,7 @@ struct http_session {
 	size_t raw_off;      /* chunked: body bytes consumed after the head */
 	size_t body_len;     /* chunked: decoded bytes, kept after the head */
 	bool sent_continue;
+	uint64_t discard;    /* body bytes still to drop (HTTP_DISCARD) */
 	uint64_t t_start;    /* µs, for the latency histogram */
 	struct http_session *prev, *next;
 };

@@ -64,6 +64,38 @@ fd_beneath(int rootfd, int fd)
 /* Opens rel under dirfd (the root or a directory beneath it), refusing
  * anything that ends up outside rootfd. */
 static int
+open_walk(int dirfd, const char *rel, int flags)
+{
+	char comp[256];
+	int fd = dirfd;
+
+	for (;;) {
+		const char *slash = strchr(rel, '/');
+		size_t n = slash ? (size_t)(slash - rel) : strlen(rel);
+		int next;
+		if (n >= sizeof(comp)) {
+			if (fd != dirfd)
+				close(fd);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(comp, rel, n);
+		comp[n] = '\0';
+		if (slash && slash[1] == '\0')
+			slash = NULL; /* "dir/": the directory itself */
+		next = openat(fd, n ? comp : ".", slash ?
+		    O_RDONLY | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW :
+		    flags | O_NOFOLLOW);
+		if (fd != dirfd)
+			close(fd);
+		if (next < 0 || slash == NULL)
+			return next;
+		fd = next;
+		rel = slash + 1;
+	}
+}
+
+static int
 open_beneath(int rootfd, int dirfd, const char *rel, int outside_ok)
 {
 	static int have_openat2 = 1;
@@ -99,9 +131,10 @@ open_beneath(int rootfd, int dirfd, const char *rel, int outside_ok)
 		}
 		have_openat2 = 0;
 	}
-	/* Old kernels: no symbolic links at all in the last component. The
-	 * decoded path has no "..", so only links can escape. */
-	return openat(dirfd, rel, flags | O_NOFOLLOW);
+	/* Old kernels: the decoded path has no "..", so only links can lead
+	 * out; refuse every one, on every component, by walking the path
+	 * with O_NOFOLLOW. */
+	return open_walk(dirfd, rel, flags);
 }
 
 static void
@@ -402,6 +435,28 @@ url_escape(struct buf *b, const char *s)
 	return 0;
 }
 
+/* A decoded path for a URL: '/' kept, the rest as in url_escape. */
+static int
+url_escape_path(struct buf *b, const char *path)
+{
+	char seg[HTTP_PATH_MAX];
+
+	while (*path) {
+		const char *slash = strchr(path, '/');
+		size_t n = slash ? (size_t)(slash - path) : strlen(path);
+		memcpy(seg, path, n);
+		seg[n] = '\0';
+		if (url_escape(b, seg) < 0)
+			return -1;
+		if (slash == NULL)
+			break;
+		if (buf_append(b, "/", 1) < 0)
+			return -1;
+		path = slash + 1;
+	}
+	return 0;
+}
+
 static void
 send_listing(struct http_txn *t, int dirfd, const char *path)
 {
@@ -473,17 +528,26 @@ send_listing(struct http_txn *t, int dirfd, const char *path)
 	buf_free(&b);
 }
 
+/* 301 to the directory with its slash. Location is made from the decoded,
+ * normalised path, percent-encoded again: never the raw one, where
+ * "//evil.example/../dir" would make a protocol-relative redirect. */
 static void
-redirect_slash(struct http_txn *t)
+redirect_slash(struct http_txn *t, const char *path)
 {
 	const struct http_request *r = t->req;
-	char extra[HTTP_PATH_MAX + 64];
+	struct buf b;
 
-	/* the path as the client sent it, so that the redirect is exact */
-	snprintf(extra, sizeof(extra), "Location: %.*s/%s%.*s\r\n",
-	    (int)r->path.n, (const char *)r->path.p, r->has_query ? "?" : "",
-	    (int)r->query.n, (const char *)r->query.p);
-	http_send_error(t, 301, extra);
+	buf_init(&b, 3 * strlen(path) + r->query.n + 32);
+	if (buf_append_str(&b, "Location: ") == 0 &&
+	    url_escape_path(&b, path) == 0 &&
+	    buf_append_str(&b, "/") == 0 &&
+	    (!r->has_query || (buf_append_str(&b, "?") == 0 &&
+		buf_append(&b, r->query.p, r->query.n) == 0)) &&
+	    buf_append_str(&b, "\r\n") == 0 && buf_append(&b, "", 1) == 0)
+		http_send_error(t, 301, (const char *)buf_data(&b));
+	else
+		http_send_error(t, 500, NULL);
+	buf_free(&b);
 }
 
 void
@@ -527,7 +591,7 @@ http_static_serve(struct http_txn *t)
 	if (S_ISDIR(sb.st_mode)) {
 		if (path[len - 1] != '/') {
 			close(fd);
-			redirect_slash(t);
+			redirect_slash(t, path);
 			return;
 		}
 		int ifd = open_beneath(t->rootfd, fd, cf->index,
