@@ -260,6 +260,8 @@ resolver_setup(struct instance *in, char *err)
 /* ---- answering clients ---- */
 
 static void tsess_unref(struct tsess *ts);
+/* Queries one TCP client may have in flight at once. */
+#define TSESS_PENDING_MAX 32
 
 static void
 req_free(struct rreq *r)
@@ -309,9 +311,14 @@ respond(struct rreq *r, uint16_t rcode, const struct dns_iter *it)
 	uint8_t *buf = st->arena_mem; /* the arena is free between parses */
 	struct dns_msg_builder b;
 	struct dns_build_mark mk;
-	size_t max = r->ts ? DNS_MSG_MAX :
-	    (r->has_edns ? (r->payload < DNS_UDP_MAX ? DNS_UDP_MAX : r->payload)
-		: DNS_UDP_MAX);
+	/* over UDP: the client's EDNS size, but never more than our own
+	 * edns-size (a large payload would make us an amplifier) */
+	size_t max = DNS_UDP_MAX;
+	if (r->ts)
+		max = DNS_MSG_MAX;
+	else if (r->has_edns && r->payload > DNS_UDP_MAX)
+		max = r->payload < (size_t)st->cf->edns_size ? r->payload :
+		    (size_t)st->cf->edns_size;
 	struct dns_edns e;
 	int len, full = 0;
 
@@ -622,6 +629,8 @@ static void
 tsess_unref(struct tsess *ts)
 {
 	ts->pending--;
+	if (!ts->closed && ts->pending < TSESS_PENDING_MAX)
+		conn_resume(ts->c);
 	if (ts->closed) {
 		if (ts->pending == 0)
 			tsess_free(ts);
@@ -643,6 +652,12 @@ on_tcp(struct conn *c, enum conn_ev ev, void *arg)
 		    (r = dns_tcp_frame(buf_data(&c->in), c->in.len, &msg)) != 0) {
 			if (r == PARSE_AGAIN)
 				break;
+			if (ts->pending >= TSESS_PENDING_MAX) {
+				/* one client, a bounded share: read on when
+				 * its answers have gone out */
+				conn_pause(c);
+				break;
+			}
 			if (r < 0) {
 				conn_close(c);
 				return;
@@ -659,6 +674,8 @@ on_tcp(struct conn *c, enum conn_ev ev, void *arg)
 	case CONN_EV_TIMEOUT:
 		if (ts->pending == 0)
 			conn_close(c);
+		else	/* answers still due: they end the wait */
+			conn_set_timeout(c, ts->st->cf->tcp_timeout);
 		break;
 	case CONN_EV_CLOSED:
 		ts->closed = 1;

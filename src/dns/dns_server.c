@@ -29,7 +29,6 @@
 
 /* Longest query taken over UDP: a real one is a few hundred bytes. */
 #define DNS_UDP_QUERY_MAX 4096
-#define AXFR_MSG 16384		/* bytes per transfer message */
 #define AXFR_AHEAD (64 * 1024)	/* queued transfer bytes before waiting */
 #define BADLOG_PER_SEC 10
 
@@ -417,7 +416,10 @@ xfr_pump(struct dns_sess *s)
 	struct dns_state *st = s->st;
 
 	while (s->xfr && conn_pending(s->c) < AXFR_AHEAD) {
-		int len = dns_axfr_next(&s->x, st->out + 2, AXFR_MSG);
+		/* messages up to the protocol's 64 KiB: a record that would
+		 * not fit a smaller one must not be left out of the
+		 * secondary's copy */
+		int len = dns_axfr_next(&s->x, st->out + 2, DNS_MSG_MAX - 2);
 		if (len <= 0) {
 			dns_axfr_end(&s->x);
 			s->xfr = 0;

@@ -916,3 +916,19 @@ def test_axfr_then_query_on_the_same_connection(srv):
     assert frames >= 1
     assert r.id == 7001 and r.answer[0][0].to_text() == "192.0.2.80"
     s.close()
+
+
+def test_axfr_carries_a_record_larger_than_16k(camada, tmp_path):
+    """Review finding: a record that did not fit one 16 KiB transfer message
+    was left out of the secondary's copy."""
+    big = " ".join('"%s"' % ("t%02d" % i * 60)[:250] for i in range(70))
+    p = tmp_path / "big.test.zone"
+    p.write_text(ZONE.replace("example.test.", "big.test.") +
+                 "huge 300 IN TXT %s\n" % big)
+    srv = dns_server(camada, str(p))
+    msgs = list(dns.query.xfr("127.0.0.1", "big.test.",
+                              port=srv.port("dns", "tcp"), timeout=5 * SLOW,
+                              relativize=False))
+    names = [rr.name.to_text() for msg in msgs for rr in msg.answer]
+    assert "huge.big.test." in names
+    assert names[0] == "big.test." and names[-1] == "big.test."

@@ -194,8 +194,12 @@ def test_negative_ttl_cap(camada, hier):
 
 def test_tcp_fallback_on_tc(camada, hier):
     srv = start_resolver(camada, hier)
+    # a client that offers 4096 still gets at most our edns-size (1232)
+    # over UDP: a resolver must not amplify
     r = q(srv, "big.example.test.", "TXT", use_edns=0, payload=4096)
     assert r.rcode() == dns.rcode.NOERROR
+    assert r.flags & dns.flags.TC
+    r = q(srv, "big.example.test.", "TXT", use_edns=0, payload=4096, tcp=True)
     assert len(r.answer[0]) == 30
     assert any("big.example.test." in l and "(tcp)" in l
                for l in upstream_lines(srv)), upstream_lines(srv)
