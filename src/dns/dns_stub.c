@@ -72,7 +72,9 @@ exchange(const struct sock_addr *server, const uint8_t *q, size_t qn,
 				goto out;
 			got += (size_t)r;
 		}
-		n = (ssize_t)want;
+		/* the same checks as over UDP: this answers our question */
+		if (dns_query_matches(resp, want, id, qname, qtype, DNS_C_IN))
+			n = (ssize_t)want;
 		goto out;
 	}
 	for (int i = 0; i < STUB_TRIES && n < 0; i++) {
