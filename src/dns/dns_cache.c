@@ -325,3 +325,11 @@ dns_cache_bytes(const struct dns_cache *c)
 {
 	return c->bytes;
 }
+
+uint32_t
+dns_cache_cap_ttl(const struct dns_cache *c, uint32_t ttl, int negative)
+{
+	uint32_t cap = negative ? c->max_neg_ttl : c->max_ttl;
+
+	return ttl < cap ? ttl : cap;
+}

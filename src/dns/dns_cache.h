@@ -51,6 +51,10 @@ struct dns_cache_hit {
 
 struct dns_cache *dns_cache_new(size_t max_bytes, uint32_t max_ttl,
     uint32_t max_neg_ttl);
+/* ttl with the cache's cap applied (max_neg_ttl when negative), so that the
+ * first answer, sent before any lookup, says what the cache will. */
+uint32_t dns_cache_cap_ttl(const struct dns_cache *c, uint32_t ttl,
+    int negative);
 void dns_cache_free(struct dns_cache *c);
 
 /* Stores an entry, replacing the one with the same key unless that one has

@@ -339,6 +339,10 @@ pick_zone(struct dns_iter *it, uint64_t now)
 	struct dns_cache_hit h;
 	const uint8_t *z = it->cur;
 
+	/* DS lives on the parent's side of a cut (RFC 4035 §3.1.4.1): ask
+	 * the parent's servers, not the zone's own */
+	if (it->qtype == DNS_T_DS && z[0] != 0)
+		z = dns_name_parent(z);
 	it->nns = 0;
 	it->nsrv = 0;
 	it->cur_srv = -1;
@@ -535,7 +539,7 @@ negative(struct dns_iter *it, const struct dns_msg *m, const uint8_t *bail,
 
 	if (soa) {
 		struct dns_rr s = *soa;
-		ttl = dns_soa_neg_ttl(soa);
+		ttl = dns_cache_cap_ttl(it->cache, dns_soa_neg_ttl(soa), 1);
 		s.ttl = ttl;
 		dns_cache_put(it->cache, it->cur, nx ? DNS_CACHE_ANY_TYPE :
 		    it->qtype, it->qclass, nx ? DNS_CACHE_NXDOMAIN :
@@ -603,8 +607,15 @@ dns_iter_answer(struct dns_iter *it, const struct dns_msg *m, uint64_t now)
 			dns_cache_put(it->cache, it->cur, it->qtype,
 			    it->qclass, DNS_CACHE_POS, DNS_RANK_ANSWER, set, n,
 			    0, now);
+			/* one TTL for the RRset, its least (RFC 2181 §5.2),
+			 * capped as the cache caps it */
+			uint32_t ttl = set[0].ttl;
+			for (size_t k = 1; k < n; k++)
+				if (set[k].ttl < ttl)
+					ttl = set[k].ttl;
+			ttl = dns_cache_cap_ttl(it->cache, ttl, 0);
 			for (size_t k = 0; k < n; k++)
-				res_add(it, DNS_SEC_ANSWER, &set[k], set[k].ttl);
+				res_add(it, DNS_SEC_ANSWER, &set[k], ttl);
 			finish(it, DNS_RCODE_NOERROR, NULL);
 			return;
 		}
@@ -618,7 +629,8 @@ dns_iter_answer(struct dns_iter *it, const struct dns_msg *m, uint64_t now)
 		}
 		dns_cache_put(it->cache, it->cur, DNS_T_CNAME, it->qclass,
 		    DNS_CACHE_POS, DNS_RANK_ANSWER, set, 1, 0, now);
-		res_add(it, DNS_SEC_ANSWER, &set[0], set[0].ttl);
+		res_add(it, DNS_SEC_ANSWER, &set[0],
+		    dns_cache_cap_ttl(it->cache, set[0].ttl, 0));
 		name_copy(it->cur, set[0].rdata);
 		moved = 1;
 	}

@@ -665,3 +665,27 @@ def test_serve_demo_config(camada, tmpconf):
     r = rt.query(srv.port("resolver", "udp"), "che.cs.arizona.edu.")
     assert rt.addrs(r) == ["192.12.69.60"]
     assert str(r.answer[0].name) == "che.cs.arizona.edu."
+
+
+def test_ds_is_asked_of_the_parent(camada, hier):
+    """DS lives on the parent's side of a cut: with example.test.'s own
+    servers already known, a DS query still goes to test.'s servers, whose
+    negative answer carries test.'s SOA (the child would answer with its
+    own)."""
+    srv = start_resolver(camada, hier)
+    q(srv, "www.example.test.")          # learn example.test.'s servers
+    r = q(srv, "example.test.", "DS")
+    assert r.rcode() == dns.rcode.NOERROR and not r.answer
+    soa = [rr.name.to_text() for rr in r.authority
+           if rr.rdtype == dns.rdatatype.SOA]
+    assert soa == ["test."], r.to_text()
+
+
+def test_first_answer_obeys_the_ttl_caps(camada, hier):
+    srv = start_resolver(camada, hier, "--max-ttl", "10s",
+                         "--max-negative-ttl", "5s")
+    r = q(srv, "www.example.test.")
+    assert r.answer and all(rrset.ttl <= 10 for rrset in r.answer)
+    r = q(srv, "nosuch.example.test.")
+    assert r.rcode() == dns.rcode.NXDOMAIN
+    assert all(rrset.ttl <= 5 for rrset in r.authority)
