@@ -20,6 +20,7 @@
 #include "core/cli.h"
 #include "core/conn.h"
 #include "core/listener.h"
+#include "core/list.h"
 #include "core/log.h"
 #include "core/udp.h"
 #include "dns/dns_auth.h"
@@ -89,7 +90,7 @@ struct dns_state {
 	struct loop *loop;
 	struct server_watch watch;
 	int live;
-	struct dns_sess *sessions;
+	struct list_head sessions;
 	uint64_t badlog_sec;
 	int badlog_n;
 	unsigned long badlog_dropped;
@@ -102,7 +103,7 @@ struct dns_state {
 struct dns_sess {
 	struct dns_state *st;
 	struct conn *c;
-	struct dns_sess *prev, *next;
+	struct list_node node;   /* in dns_state.sessions */
 	int xfr;		/* a transfer in flight */
 	int close_after;	/* the peer finished: close after it */
 	struct dns_axfr x;
@@ -392,12 +393,7 @@ sess_free(struct dns_sess *s)
 {
 	if (s->xfr)
 		dns_axfr_end(&s->x);
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		s->st->sessions = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
+	list_unlink(&s->st->sessions, &s->node);
 	free(s);
 }
 
@@ -562,10 +558,7 @@ on_accept(struct listener *l, int fd, const struct sock_addr *peer, void *arg)
 		free(s);
 		return;
 	}
-	s->next = st->sessions;
-	if (st->sessions)
-		st->sessions->prev = s;
-	st->sessions = s;
+	list_push(&st->sessions, &s->node);
 	metric_inc(m.tcp_conns);
 }
 
@@ -687,8 +680,8 @@ dns_stop(struct instance *in, struct worker *w)
 	if (st == NULL)
 		return;
 	server_watch_stop(&st->watch, in);
-	for (struct dns_sess *s = st->sessions; s; s = s->next)
-		conn_close(s->c);
+	for (struct list_node *n = st->sessions.first; n; n = n->next)
+		conn_close(LIST_ENTRY(n, struct dns_sess, node)->c);
 }
 
 const struct service dns_service = {

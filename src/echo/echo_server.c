@@ -15,6 +15,7 @@
 #include "core/cli.h"
 #include "core/conn.h"
 #include "core/line.h"
+#include "core/list.h"
 #include "core/listener.h"
 #include "core/log.h"
 #include "core/udp.h"
@@ -54,14 +55,14 @@ struct echo_state {
 	struct server_watch watch;
 	int live;
 	uint8_t *dgram;
-	struct echo_session *sessions;
+	struct list_head sessions;
 };
 
 struct echo_session {
 	struct echo_state *st;
 	struct conn *c;
 	struct timer partial;
-	struct echo_session *prev, *next;
+	struct list_node node;   /* in echo_state.sessions */
 };
 
 static struct {
@@ -116,12 +117,7 @@ static void
 session_free(struct echo_session *s)
 {
 	loop_timer_stop(s->c->loop, &s->partial);
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		s->st->sessions = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
+	list_unlink(&s->st->sessions, &s->node);
 	free(s);
 }
 
@@ -251,10 +247,7 @@ on_accept(struct listener *l, int fd, const struct sock_addr *peer, void *arg)
 		free(s);
 		return;
 	}
-	s->next = st->sessions;
-	if (st->sessions)
-		st->sessions->prev = s;
-	st->sessions = s;
+	list_push(&st->sessions, &s->node);
 	metric_inc(m.conns);
 	metric_gauge_add(m.open, 1);
 }
@@ -313,8 +306,8 @@ echo_stop(struct instance *in, struct worker *w)
 		return;
 	server_watch_stop(&st->watch, in);
 	/* replies already queued still go out: close after flush */
-	for (struct echo_session *s = st->sessions; s; s = s->next)
-		conn_close(s->c);
+	for (struct list_node *n = st->sessions.first; n; n = n->next)
+		conn_close(LIST_ENTRY(n, struct echo_session, node)->c);
 }
 
 static void

@@ -728,12 +728,7 @@ static void
 session_free(struct http_session *s)
 {
 	loop_timer_stop(s->c->loop, &s->head_timer);
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		s->st->sessions = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
+	list_unlink(&s->st->sessions, &s->node);
 	free(s);
 }
 
@@ -813,10 +808,7 @@ on_accept(struct listener *l, int fd, const struct sock_addr *peer, void *arg)
 		free(s);
 		return;
 	}
-	s->next = st->sessions;
-	if (st->sessions)
-		st->sessions->prev = s;
-	st->sessions = s;
+	list_push(&st->sessions, &s->node);
 	metric_inc(m.conns);
 	metric_gauge_add(m.open, 1);
 }
@@ -901,9 +893,11 @@ http_stop(struct instance *in, struct worker *w)
 	in->state_stopping = 1;
 	server_watch_stop(&st->watch, in);
 	/* idle connections go now; busy ones after their response */
-	for (struct http_session *s = st->sessions; s; s = s->next)
+	for (struct list_node *n = st->sessions.first; n; n = n->next) {
+		struct http_session *s = LIST_ENTRY(n, struct http_session, node);
 		if (s->phase == HTTP_IDLE && conn_pending(s->c) == 0)
 			conn_close(s->c);
+	}
 }
 
 static void

@@ -10,6 +10,7 @@
 
 #include "core/acl.h"
 #include "core/conn.h"
+#include "core/list.h"
 #include "core/listener.h"
 #include "core/server.h"
 #include "http/http_parse.h"
@@ -75,7 +76,7 @@ struct http_state {
 	struct acl allow;        /* metrics-allow */
 	int alog_fd;     /* -1: off; 2: stderr */
 	int alog_json;
-	struct http_session *sessions;
+	struct list_head sessions;
 };
 
 enum http_phase {
@@ -98,7 +99,7 @@ struct http_session {
 	bool sent_continue;
 	uint64_t discard;    /* body bytes still to drop (HTTP_DISCARD) */
 	uint64_t t_start;    /* µs, for the latency histogram */
-	struct http_session *prev, *next;
+	struct list_node node;   /* in http_state.sessions */
 };
 
 /* One request being answered. */
