@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/conf.h"
+#include "core/file.h"
 
 static void __attribute__((format(printf, 4, 5)))
 conf_err(char *err, const char *file, int line, const char *fmt, ...)
@@ -233,42 +234,18 @@ conf_parse(const char *file, const uint8_t *p, size_t n, struct conf *out,
 int
 conf_load(const char *path, struct conf *out, char *err)
 {
-	struct stat st;
-	uint8_t *data;
-	int fd, rc;
-	size_t got = 0;
+	char why[128];
+	char *data;
+	size_t len;
+	int rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, CONF_ERR_LEN, "%s: %s", path, strerror(errno));
+	if (file_read_all(path, CONF_MAX_FILE, &data, &len, NULL, why,
+	    sizeof(why)) < 0) {
+		snprintf(err, CONF_ERR_LEN, "%s: %s", path, why);
 		conf_init(out, path);
 		return -1;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > CONF_MAX_FILE) {
-		snprintf(err, CONF_ERR_LEN, "%s: not a regular file under 1 MiB",
-		    path);
-		close(fd);
-		conf_init(out, path);
-		return -1;
-	}
-	data = malloc((size_t)st.st_size + 1);
-	if (data == NULL) {
-		close(fd);
-		conf_init(out, path);
-		snprintf(err, CONF_ERR_LEN, "%s: out of memory", path);
-		return -1;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, data + got, (size_t)st.st_size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	rc = conf_parse(path, data, got, out, err);
+	rc = conf_parse(path, (const uint8_t *)data, len, out, err);
 	free(data);
 	return rc;
 }

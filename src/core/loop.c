@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/loop.h"
 
 #define LOOP_BATCH 256
@@ -31,15 +32,6 @@ struct loop {
 	int nsig;
 };
 
-static uint64_t
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 struct loop *
 loop_new(void)
 {
@@ -54,7 +46,7 @@ loop_new(void)
 	}
 	loop->sigfd = -1;
 	sigemptyset(&loop->sigmask);
-	loop->now = monotonic_ms();
+	loop->now = clock_mono_ms();
 	return loop;
 }
 
@@ -79,7 +71,7 @@ loop_now(const struct loop *loop)
 void
 loop_update_time(struct loop *loop)
 {
-	loop->now = monotonic_ms();
+	loop->now = clock_mono_ms();
 }
 
 static uint32_t
@@ -280,14 +272,14 @@ loop_once(struct loop *loop, int timeout_ms)
 	if (loop->defer_head) {
 		timeout_ms = 0;
 	} else if ((t = timer_heap_top(&loop->timers)) != NULL) {
-		uint64_t now = monotonic_ms();
+		uint64_t now = clock_mono_ms();
 		int until = t->when <= now ? 0 :
 		    (t->when - now > 1000000 ? 1000000 : (int)(t->when - now));
 		if (timeout_ms < 0 || until < timeout_ms)
 			timeout_ms = until;
 	}
 	n = epoll_wait(loop->epfd, evs, LOOP_BATCH, timeout_ms);
-	loop->now = monotonic_ms();
+	loop->now = clock_mono_ms();
 	if (n < 0) {
 		if (errno != EINTR)
 			return -1;

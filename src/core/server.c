@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/conn.h"
 #include "core/log.h"
 #include "core/server.h"
@@ -362,15 +363,6 @@ struct child {
 	uint64_t restart_at; /* 0: running or not due */
 };
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static pid_t
 spawn(const struct global_conf *g, struct instance *in, int n, int idx)
 {
@@ -451,7 +443,7 @@ server_run(const struct global_conf *g, struct instance *in, int n)
 	}
 	for (int i = 0; i < nworkers; i++) {
 		kids[i].pid = spawn(g, in, n, i);
-		kids[i].started_ms = now_ms();
+		kids[i].started_ms = clock_mono_ms();
 		kids[i].restart_at = 0;
 		if (kids[i].pid > 0)
 			alive++;
@@ -462,7 +454,7 @@ server_run(const struct global_conf *g, struct instance *in, int n)
 		siginfo_t si;
 		struct timespec ts = { 0, 100 * 1000000 };
 		int sig = sigtimedwait(&set, &si, &ts);
-		uint64_t now = now_ms();
+		uint64_t now = clock_mono_ms();
 
 		if (sig == SIGTERM || sig == SIGINT) {
 			if (!stopping) {

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/file.h"
 #include "dns/dns_db.h"
 #include "dns/dns_text.h"
 #include "dns/dns_zone.h"
@@ -313,48 +314,6 @@ struct incl {
 };
 
 static int
-read_file(const char *path, char **data, size_t *len, struct stat *st_out,
-    char *err, size_t errlen)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t got = 0;
-	char *p;
-
-	if (fd < 0) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size > DNS_DB_MAX_FILE) {
-		snprintf(err, errlen, "not a regular file of a sane size");
-		close(fd);
-		return -1;
-	}
-	p = malloc((size_t)st.st_size + 1);
-	if (p == NULL) {
-		snprintf(err, errlen, "out of memory");
-		close(fd);
-		return -1;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, p + got, (size_t)st.st_size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	p[got] = '\0';
-	*data = p;
-	*len = got;
-	if (st_out)
-		*st_out = st;
-	return 0;
-}
-
-static int
 incl_open(void *arg, const char *path, const char *from, const char **data,
     size_t *len, void **handle, char *err, size_t errlen)
 {
@@ -368,7 +327,7 @@ incl_open(void *arg, const char *path, const char *from, const char **data,
 	else
 		snprintf(full, sizeof(full), "%.*s/%s", (int)(slash - from),
 		    from, path);
-	if (read_file(full, &buf, len, NULL, err, errlen) < 0)
+	if (file_read_all(full, DNS_DB_MAX_FILE, &buf, len, NULL, err, errlen) < 0)
 		return -1;
 	*data = buf;
 	*handle = buf;
@@ -460,7 +419,7 @@ dns_dbzone_load(const char *path, const uint8_t *origin,
 	char *data;
 	size_t len;
 
-	if (read_file(path, &data, &len, &st, why, sizeof(why)) < 0) {
+	if (file_read_all(path, DNS_DB_MAX_FILE, &data, &len, &st, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "%s: %s", path, why);
 		return -1;
 	}

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/sock.h"
 #include "dns/dns_dig.h"
 #include "dns/dns_iter.h"
@@ -41,15 +42,6 @@ struct dig {
 	struct dns_arena arena;
 	uint8_t resp[DNS_MSG_MAX];
 };
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 int
 dns_dig_reverse_name(const char *addr, uint8_t out[DNS_NAME_MAX])
@@ -119,7 +111,7 @@ exchange_tcp(struct dig *d, const struct sock_addr *to, const uint8_t *q,
 {
 	uint8_t hdr[2];
 	size_t got = 0, need = 2;
-	uint64_t deadline = mono_ms() + (uint64_t)d->timeout_ms;
+	uint64_t deadline = clock_mono_ms() + (uint64_t)d->timeout_ms;
 	char err[SOCK_ERR_LEN];
 	int fd = sock_connect_tcp(to, err), rc = -1;
 	uint8_t *frame;
@@ -141,7 +133,7 @@ exchange_tcp(struct dig *d, const struct sock_addr *to, const uint8_t *q,
 	free(frame);
 	/* the length, then the message */
 	while (got < need) {
-		uint64_t now = mono_ms();
+		uint64_t now = clock_mono_ms();
 		ssize_t r;
 		if (now >= deadline || wait_fd(fd, POLLIN,
 		    (long)(deadline - now)) <= 0)
@@ -195,9 +187,9 @@ exchange(struct dig *d, const struct sock_addr *to, const uint8_t *name,
 				close(fd);
 				return -1;
 			}
-			deadline = mono_ms() + (uint64_t)d->timeout_ms;
+			deadline = clock_mono_ms() + (uint64_t)d->timeout_ms;
 			for (;;) {
-				uint64_t now = mono_ms();
+				uint64_t now = clock_mono_ms();
 				ssize_t r;
 				if (now >= deadline || wait_fd(fd, POLLIN,
 				    (long)(deadline - now)) <= 0)
@@ -316,7 +308,7 @@ static int
 dig_one(struct dig *d)
 {
 	struct dns_msg m;
-	uint64_t t0 = mono_ms();
+	uint64_t t0 = clock_mono_ms();
 	int via_tcp, n;
 
 	n = exchange(d, &d->addr, d->qname, d->qtype, !d->norec, &via_tcp);
@@ -334,7 +326,7 @@ dig_one(struct dig *d)
 	if (d->shortf)
 		print_rrs(&m, DNS_SEC_ANSWER, 1);
 	else
-		print_full(d, &m, n, mono_ms() - t0, via_tcp);
+		print_full(d, &m, n, clock_mono_ms() - t0, via_tcp);
 	return 0;
 }
 
@@ -380,9 +372,9 @@ iterate(struct dig *d, const struct dns_iter_hints *h, const uint8_t *name,
 					continue;
 				srv[i].has_addr = 1;
 			}
-			t0 = mono_ms();
+			t0 = clock_mono_ms();
 			n = exchange(d, &srv[i].addr, name, type, 0, &via_tcp);
-			dt = mono_ms() - t0;
+			dt = clock_mono_ms() - t0;
 			used = i;
 		}
 		if (n < 0) {

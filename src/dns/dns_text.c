@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "dns/dns_text.h"
 
 /* ---- a bounded writer with dig's column tracking ---- */
@@ -429,17 +430,6 @@ rd_err(struct dns_text_err *e, const char *msg, unsigned line)
 	return DNS_ERR;
 }
 
-static int
-hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)(c | 0x20);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Appends the hex digits of tok[0..ntok) to out[*o..cap). Returns DNS_OK,
  * DNS_FULL, or DNS_ERR with the line of the bad token. */
 static int
@@ -453,7 +443,7 @@ put_hex(const struct dns_token *tok, size_t ntok, uint8_t *out, size_t cap,
 			return rd_err(e, "quoted string where hex expected",
 			    tok[t].line);
 		for (size_t i = 0; i < tok[t].n; i++) {
-			int v = hex_val(tok[t].p[i]);
+			int v = hex_digit((uint8_t)tok[t].p[i]);
 			if (v < 0)
 				return rd_err(e, "bad hex digit", tok[t].line);
 			if (half < 0) {

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "http/http_parse.h"
 
 enum {
@@ -28,18 +29,6 @@ void
 http_chunked_init(struct http_chunked *st)
 {
 	memset(st, 0, sizeof(*st));
-}
-
-static int
-hex_value(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Same classes as the head parser: no CTL but HTAB, obs-text allowed. */
@@ -74,7 +63,7 @@ step(struct http_chunked *st, uint8_t c)
 
 	switch (st->state) {
 	case CH_SIZE:
-		h = hex_value(c);
+		h = hex_digit(c);
 		if (h >= 0) {
 			/* Refuse rather than wrap: a wrapped size is the
 			 * classic way to make two parsers disagree. */

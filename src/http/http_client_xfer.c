@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/sock.h"
 #include "dns/dns_stub.h"
 #include "http/http_client_int.h"
@@ -26,10 +27,7 @@
 double
 hc_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	return (double)clock_mono_us() / 1e3;
 }
 
 static void __attribute__((format(printf, 3, 4)))

@@ -21,6 +21,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "core/hex.h"
 #include "core/log.h"
 #include "http/http_server.h"
 
@@ -210,18 +211,6 @@ serve_visits(struct http_txn *t)
 	    extra);
 }
 
-static int
-hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes one application/x-www-form-urlencoded component into b, escaped
  * for HTML. */
 static int
@@ -234,9 +223,9 @@ put_form_component(struct buf *b, const uint8_t *p, size_t n)
 		uint8_t c = p[i];
 		if (c == '+') {
 			c = ' ';
-		} else if (c == '%' && i + 2 < n && hexval(p[i + 1]) >= 0 &&
-		    hexval(p[i + 2]) >= 0) {
-			c = (uint8_t)(hexval(p[i + 1]) * 16 + hexval(p[i + 2]));
+		} else if (c == '%' && i + 2 < n && hex_digit(p[i + 1]) >= 0 &&
+		    hex_digit(p[i + 2]) >= 0) {
+			c = (uint8_t)(hex_digit(p[i + 1]) * 16 + hex_digit(p[i + 2]));
 			i += 2;
 		}
 		tmp[k++] = c;

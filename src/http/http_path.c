@@ -5,19 +5,8 @@
 #include <limits.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "http/http_parse.h"
-
-static int
-hex_value(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Strict UTF-8 (RFC 3629 §4): shortest form only, no surrogates, nothing
  * above U+10FFFF. Overlong forms are how "%C0%AE%C0%AE" used to mean "..". */
@@ -133,8 +122,8 @@ http_path_decode(struct slice path, char *out, size_t outsz)
 
 			if (path.n - i < 3)
 				return -1;
-			hi = hex_value(path.p[i + 1]);
-			lo = hex_value(path.p[i + 2]);
+			hi = hex_digit(path.p[i + 1]);
+			lo = hex_digit(path.p[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			c = (uint8_t)(hi << 4 | lo);

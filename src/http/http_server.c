@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/acl.h"
+#include "core/clock.h"
 #include "core/cli.h"
 #include "core/log.h"
 #include "http/http_server.h"
@@ -335,15 +336,6 @@ http_html_escape(struct buf *b, const uint8_t *s, size_t n)
 
 /* --- requests --- */
 
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static int
 method_index(const struct http_request *r)
 {
@@ -369,7 +361,7 @@ account(struct http_txn *t)
 	metric_inc(m.req[method_index(t->req)][cls]);
 	metric_add(m.bytes, t->bytes);
 	if (s->t_start)
-		metric_observe(m.duration, (double)(now_us() - s->t_start) / 1e6);
+		metric_observe(m.duration, (double)(clock_mono_us() - s->t_start) / 1e6);
 	http_alog_write(s->st, t);
 }
 
@@ -585,7 +577,7 @@ process(struct http_session *s)
 		}
 		if (s->phase == HTTP_IDLE) {
 			s->phase = HTTP_HEAD;
-			s->t_start = now_us();
+			s->t_start = clock_mono_us();
 			conn_set_timeout(c, cf->header_timeout);
 			if (cf->header_timeout)
 				loop_timer_start(c->loop, &s->head_timer,
