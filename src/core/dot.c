@@ -9,7 +9,7 @@ enum {
 	DEC_DOT,	/* "." at the start of a line, held */
 	DEC_DOT_CR,	/* "." CR at the start of a line, held */
 	DEC_TEXT,	/* inside a line */
-	DEC_CR,		/* a CR inside a line, held until we see its LF */
+	DEC_CR,		/* a CR inside a line, held until its LF comes */
 	DEC_DONE,	/* CRLF "." CRLF consumed */
 };
 

@@ -42,12 +42,13 @@ enum {
 #define DOT_STEP_MAX 4
 
 struct dot_dec {
-	uint64_t size;		/* body bytes decoded (as written, normalised
-				 * or not), counted past max_size too */
+	/* Body bytes decoded (as written, normalised or not), counted past
+	 * max_size too. */
+	uint64_t size;
 	uint64_t max_size;	/* 0: no limit */
 	uint64_t bare_lf;	/* LF bytes not after a CR */
 	uint64_t bare_cr;	/* CR bytes not before a LF */
-	bool too_large;		/* size passed max_size: nothing more written */
+	bool too_large;		/* past max_size: nothing more written */
 	uint8_t state;		/* private */
 	unsigned opts;		/* private */
 };

@@ -69,7 +69,8 @@ round_trip(const uint8_t *x, size_t n, unsigned opts, uint8_t *enc,
 			want[wn++] = x[i];
 		}
 	}
-	if (wn > 0 && (wn < 2 || want[wn - 2] != '\r' || want[wn - 1] != '\n')) {
+	if (wn > 0 &&
+	    (wn < 2 || want[wn - 2] != '\r' || want[wn - 1] != '\n')) {
 		want[wn++] = '\r';
 		want[wn++] = '\n';
 	}

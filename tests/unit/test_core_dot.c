@@ -15,7 +15,7 @@ struct dec_case {
 	unsigned opts;
 	const char *out;	/* the body decoded */
 	int done;
-	size_t used;		/* bytes consumed: the rest is the next command */
+	size_t used;		/* consumed: the rest is the next command */
 	unsigned bare_lf, bare_cr;
 };
 
@@ -111,7 +111,8 @@ TEST(core_dot_decode_every_split)
 				cuts[0] = a;
 				cuts[1] = b;
 				if (!dec_check(t, cuts, 2) && bad++ < 5)
-					ok(0, "case %zu split %zu,%zu", i, a, b);
+					ok(0, "case %zu split %zu,%zu", i, a,
+					    b);
 			}
 		for (size_t j = 0; j < n; j++)
 			cuts[j] = j + 1;
@@ -228,12 +229,14 @@ TEST(core_dot_decode_size_limit)
 	/* Exactly at the limit is not too large; one byte more is. */
 	dot_dec_init(&d, 5, 0);
 	on = 0;
-	used = dot_decode(&d, (const uint8_t *)"abc\r\n.\r\n", 8, out, BIG, &on);
+	used = dot_decode(&d, (const uint8_t *)"abc\r\n.\r\n", 8, out, BIG,
+	    &on);
 	ok(used == 8 && dot_dec_done(&d) && !d.too_large && on == 5,
 	    "5 bytes, limit 5");
 	dot_dec_init(&d, 4, 0);
 	on = 0;
-	used = dot_decode(&d, (const uint8_t *)"abc\r\n.\r\n", 8, out, BIG, &on);
+	used = dot_decode(&d, (const uint8_t *)"abc\r\n.\r\n", 8, out, BIG,
+	    &on);
 	ok(used == 8 && dot_dec_done(&d) && d.too_large, "5 bytes, limit 4");
 
 	/* Past the limit the output may be full: it still scans. */
@@ -395,8 +398,8 @@ TEST(core_dot_round_trip)
 				    (!(opts & DOT_ENC_RAW) &&
 				    (d.bare_lf || d.bare_cr))) {
 					if (bad++ < 3)
-						ok(0, "round trip len %zu v %lu "
-						    "opts %u", len, v, opts);
+						ok(0, "round trip len %zu v %lu"
+						    " opts %u", len, v, opts);
 				}
 				bodies++;
 			}

@@ -187,7 +187,8 @@ feed_with(next_fn *next, const char *in, size_t n, const size_t *cuts,
 				continue;
 			}
 			if (r == LINE_BARE_LF) {
-				o += (size_t)snprintf(out + o, outlen - o, "~|");
+				o += (size_t)snprintf(out + o, outlen - o,
+				    "~|");
 				continue;
 			}
 			o += (size_t)snprintf(out + o, outlen - o, "!|");
@@ -324,7 +325,8 @@ TEST(core_line_crlf_basic)
 	buf_free(&b);
 
 	fill(&b, "abc\r");
-	ok(line_next_crlf(&b, 100, &l) == 0 && b.len == 4, "CR at the end: wait");
+	ok(line_next_crlf(&b, 100, &l) == 0 && b.len == 4,
+	    "CR at the end: wait");
 	ok(buf_append_str(&b, "\n") == 0, "LF");
 	ok(line_next_crlf(&b, 100, &l) == 1 && slice_eq(l, "abc"),
 	    "CR and LF in two reads");
@@ -332,7 +334,8 @@ TEST(core_line_crlf_basic)
 
 	/* The lenient splitter still takes it (echo and HTTP rely on it). */
 	fill(&b, "abc\n");
-	ok(line_next(&b, 100, &l) == 1 && slice_eq(l, "abc"), "line_next: LF ok");
+	ok(line_next(&b, 100, &l) == 1 && slice_eq(l, "abc"),
+	    "line_next: LF ok");
 	buf_free(&b);
 }
 
@@ -421,7 +424,8 @@ TEST(core_line_crlf_guard_page)
 				if (r == LINE_TOO_LONG && b.len == before)
 					(void)line_skip(&b);
 			}
-			ok(guard < 20, "terminates on case %zu max %zu", i, max);
+			ok(guard < 20, "terminates on case %zu max %zu", i,
+			    max);
 		}
 	}
 }
