@@ -382,7 +382,8 @@ pick_zone(struct dns_iter *it, uint64_t now)
 		it->ns[it->nns - 1].state = 1;
 	}
 	for (int i = 0; i < it->cf->hints->naddr; i++) {
-		const uint8_t *nm = it->cf->hints->ns[it->cf->hints->addr_ns[i]];
+		const struct dns_iter_hints *hi = it->cf->hints;
+		const uint8_t *nm = hi->ns[hi->addr_ns[i]];
 		int k = 0;
 		while (k < it->nns && !dns_name_equal(it->ns[k].name, nm))
 			k++;

@@ -90,8 +90,10 @@ TEST(frame_adjust)
 	ok(frame_next(&f, b, 10, &fr) == 10 && fr.payload.n == 6, "size 10");
 	b[3] = 3;
 	ok(frame_next(&f, b, 10, &fr) == PARSE_ERR, "shorter than its header");
-	ok(frame_put_len(&f, h, 6) == 0 && h[3] == 10, "writer adds the header");
-	ok(frame_next(&bad, b, 10, &fr) == PARSE_ERR, "a field past the header");
+	ok(frame_put_len(&f, h, 6) == 0 && h[3] == 10,
+	    "the writer adds the header");
+	ok(frame_next(&bad, b, 10, &fr) == PARSE_ERR,
+	    "a field past the header");
 }
 
 TEST(frame_put_len)

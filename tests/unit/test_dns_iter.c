@@ -553,7 +553,8 @@ TEST(dns_iter_steps_and_server_names)
 		mkresp(&m, "ns.hoster.org", "A", DNS_FLAG_AA, 0, addr, 1);
 		dns_iter_answer(&sub, &m, 0);
 		ok(sub.step == DNS_ITER_STEP_ANSWER &&
-		    dns_iter_next(&sub, 0, &o) == DNS_ITER_DONE, "sub answered");
+		    dns_iter_next(&sub, 0, &o) == DNS_ITER_DONE,
+		    "sub answered");
 	}
 	dns_iter_sub_done(&it, &sub, 0);
 	dns_iter_free(&sub);
