@@ -1,7 +1,7 @@
 /* http_server.c - the HTTP/1.0 and 1.1 origin server: connections, request
  * framing, keep-alive and pipelining, limits and timeouts, method dispatch,
- * error responses and /metrics. Files are http_static.c's job; the cookie and
- * form demos are http_demo.c's.
+ * error responses and /metrics. Files are http_server_static.c's job; the
+ * cookie and form demos are http_server_demo.c's.
  *
  * Requests on one connection are answered strictly in order: a request is
  * parsed only when the previous response has been queued, and parsing stops
@@ -503,9 +503,7 @@ static void
 reset_request(struct http_session *s)
 {
 	s->discard = 0;
-	http_chunked_init(&s->ck);
-	s->raw_off = 0;
-	s->body_len = 0;
+	http_chunked_body_init(&s->cb);
 	s->sent_continue = false;
 	s->t_start = 0;
 }
@@ -550,7 +548,7 @@ process(struct http_session *s)
 	struct http_state *st = s->st;
 	const struct http_conf *cf = st->cf;
 
-	while (!c->closing && s->phase != HTTP_DRAIN) {
+	while (!conn_closing(c) && s->phase != HTTP_DRAIN) {
 		struct http_request req;
 		if (s->phase == HTTP_DISCARD) {
 			size_t k = c->in.len < s->discard ? c->in.len :
@@ -621,43 +619,22 @@ process(struct http_session *s)
 		} else if (req.chunked) {
 			/* decoded in place: the data moves down over the framing
 			 * it came in, right after the head */
-			while (!s->ck.done) {
-				size_t at = total + s->raw_off;
-				struct slice d;
-				if (at == c->in.len)
-					break;
-				int r = http_chunked_decode(&s->ck, p + at,
-				    c->in.len - at, &d);
-				if (r < 0) {
-					session_close_with(s, 400);
-					return;
-				}
-				if (d.n) {
-					if (s->body_len + d.n > cf->max_body) {
-						session_close_with(s, 413);
-						return;
-					}
-					memmove(p + total + s->body_len, d.p, d.n);
-					s->body_len += d.n;
-				}
-				s->raw_off += (size_t)r;
+			size_t n = c->in.len - total;
+			int r = http_chunked_body_decode(&s->cb, p + total, &n,
+			    cf->max_body);
+			c->in.len = total + n;
+			if (r < 0) {
+				session_close_with(s,
+				    r == HTTP_CHUNKED_TOO_BIG ? 413 : 400);
+				return;
 			}
-			/* drop the framing already decoded, so that tiny chunks
-			 * cannot fill the input buffer with it */
-			if (s->raw_off > s->body_len) {
-				size_t tail = c->in.len - (total + s->raw_off);
-				memmove(p + total + s->body_len, p + total + s->raw_off,
-				    tail);
-				c->in.len -= s->raw_off - s->body_len;
-				s->raw_off = s->body_len;
-			}
-			if (!s->ck.done) {
+			if (r == 0) {
 				enter_body(s);
 				send_continue(s, &req);
 				return;
 			}
-			body = slice_make(p + total, s->body_len);
-			total += s->raw_off;
+			body = slice_make(p + total, s->cb.len);
+			total += s->cb.len;
 		}
 
 		struct http_txn t;
@@ -673,7 +650,7 @@ process(struct http_session *s)
 		buf_consume(&c->in, total);
 		reset_request(s);
 		s->phase = HTTP_IDLE;
-		if (skip_body && !req.chunked && t.keep_alive && !c->closing) {
+		if (skip_body && !req.chunked && t.keep_alive && !conn_closing(c)) {
 			s->discard = req.content_length;
 			s->phase = HTTP_DISCARD;
 			conn_set_timeout(c, cf->body_timeout);
@@ -693,7 +670,7 @@ process(struct http_session *s)
 			conn_close(c);
 			return;
 		}
-		if (conn_pending(c) > c->lim.out_high || c->nfiles >= CONN_FILES - 1) {
+		if (conn_backlogged(c)) {
 			/* let this response go out before reading the next */
 			s->phase = HTTP_DRAIN;
 			conn_pause(c);
@@ -701,7 +678,7 @@ process(struct http_session *s)
 			return;
 		}
 	}
-	if (s->phase == HTTP_IDLE && c->in.len == 0 && !c->closing)
+	if (s->phase == HTTP_IDLE && c->in.len == 0 && !conn_closing(c))
 		conn_set_timeout(c, cf->keepalive_timeout);
 }
 
@@ -745,7 +722,7 @@ on_conn(struct conn *c, enum conn_ev ev, void *arg)
 	case CONN_EV_TIMEOUT:
 		if (conn_pending(c)) {
 			/* still sending: the send timeout guards that */
-			conn_set_timeout(c, c->lim.timeout_ms);
+			conn_set_timeout(c, conn_timeout(c));
 		} else if (s->phase == HTTP_HEAD || s->phase == HTTP_BODY) {
 			session_close_with(s, 408);
 		} else {

@@ -1,4 +1,4 @@
-/* http_demo.c - the textbook's cookie and form demos.
+/* http_server_demo.c - the textbook's cookie and form demos.
  *
  * /visits: on a client's first visit the server makes a random, unguessable
  * session id, sends it in Set-Cookie and keeps a visit count for it; the

@@ -1,4 +1,4 @@
-/* http_alog.c - the access log: one line per response, in the Combined Log
+/* http_server_alog.c - the access log: one line per response, in the Combined Log
  * Format that Apache, nginx and every log analyser read, or as JSON lines.
  * Each line goes out in one write(2) with O_APPEND, so the workers' lines
  * never interleave. Bytes from the request are escaped (\xHH) so a client
