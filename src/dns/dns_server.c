@@ -20,7 +20,7 @@
 #include "core/cli.h"
 #include "core/conn.h"
 #include "core/listener.h"
-#include "core/list.h"
+#include "core/session.h"
 #include "core/log.h"
 #include "core/udp.h"
 #include "dns/dns_auth.h"
@@ -89,8 +89,7 @@ struct dns_state {
 	struct dns_auth_opts opts;
 	struct loop *loop;
 	struct server_watch watch;
-	int live;
-	struct list_head sessions;
+	struct session_set set;	/* TCP clients */
 	uint64_t badlog_sec;
 	int badlog_n;
 	unsigned long badlog_dropped;
@@ -101,9 +100,8 @@ struct dns_state {
 };
 
 struct dns_sess {
+	struct session base;	/* first: the core's part; base.c its conn */
 	struct dns_state *st;
-	struct conn *c;
-	struct list_node node;   /* in dns_state.sessions */
 	int xfr;		/* a transfer in flight */
 	int close_after;	/* the peer finished: close after it */
 	struct dns_axfr x;
@@ -117,9 +115,16 @@ static const char *const rc_names[RC_SLOTS] = {
 
 static struct {
 	int queries[2][RC_SLOTS]; /* [udp, tcp][rcode] */
-	int truncated, axfr, bad, tcp_conns, tcp_refused, reloads,
-	    reload_errors, notifies;
+	int truncated, axfr, bad, reloads, reload_errors, notifies;
 } m;
+static struct session_metrics sm;
+static const struct session_names names = {
+	"dns_tcp_connections_total",
+	"TCP connections accepted by the DNS server",
+	"dns_tcp_connections_refused_total",
+	"TCP connections refused over max-tcp-connections",
+	NULL, NULL,
+};
 
 static int
 rc_slot(uint16_t rc)
@@ -196,6 +201,7 @@ dns_release(struct instance *in)
 
 	if (st == NULL)
 		return;
+	session_set_free(&st->set);
 	dns_db_clear(&st->db);
 	for (int i = 0; i < st->nsrc; i++)
 		free(st->src[i].file);
@@ -226,10 +232,7 @@ dns_setup(struct instance *in, char *err)
 	m.axfr = metric_counter("dns_axfr_total", "", "zone transfers served");
 	m.bad = metric_counter("dns_bad_queries_total", "",
 	    "malformed, refused or unsupported queries");
-	m.tcp_conns = metric_counter("dns_tcp_connections_total", "",
-	    "TCP connections accepted by the DNS server");
-	m.tcp_refused = metric_counter("dns_tcp_connections_refused_total", "",
-	    "TCP connections refused over max-tcp-connections");
+	session_metrics_register(&sm, &names);
 	m.reloads = metric_counter("dns_zone_reloads_total", "",
 	    "zones reloaded on SIGHUP");
 	m.reload_errors = metric_counter("dns_zone_reload_errors_total", "",
@@ -389,12 +392,12 @@ on_datagram(struct udp_sock *u, const uint8_t *p, size_t n,
 /* ---- TCP ---- */
 
 static void
-sess_free(struct dns_sess *s)
+sess_free(struct session *base)
 {
+	struct dns_sess *s = (struct dns_sess *)base;
+
 	if (s->xfr)
 		dns_axfr_end(&s->x);
-	list_unlink(&s->st->sessions, &s->node);
-	free(s);
 }
 
 /* Queues one framed message; -1 when the connection cannot take it. */
@@ -411,7 +414,7 @@ xfr_pump(struct dns_sess *s)
 {
 	struct dns_state *st = s->st;
 
-	while (s->xfr && conn_pending(s->c) < AXFR_AHEAD) {
+	while (s->xfr && conn_pending(s->base.c) < AXFR_AHEAD) {
 		/* messages up to the protocol's 64 KiB: a record that would
 		 * not fit a smaller one must not be left out of the
 		 * secondary's copy */
@@ -421,20 +424,20 @@ xfr_pump(struct dns_sess *s)
 			s->xfr = 0;
 			break;
 		}
-		if (send_frame(s->c, st->out, len) < 0) {
-			conn_abort(s->c);
+		if (send_frame(s->base.c, st->out, len) < 0) {
+			conn_abort(s->base.c);
 			return;
 		}
 	}
 	if (s->xfr)
-		conn_want_drained(s->c);
+		conn_want_drained(s->base.c);
 }
 
 static void
 on_tcp_data(struct dns_sess *s)
 {
 	struct dns_state *st = s->st;
-	struct conn *c = s->c;
+	struct conn *c = s->base.c;
 	struct dns_auth_result res;
 	struct slice msg;
 	int r, len;
@@ -492,9 +495,10 @@ on_tcp_data(struct dns_sess *s)
 }
 
 static void
-on_conn(struct conn *c, enum conn_ev ev, void *arg)
+on_conn(struct session *base, enum conn_ev ev)
 {
-	struct dns_sess *s = arg;
+	struct dns_sess *s = (struct dns_sess *)base;
+	struct conn *c = base->c;
 
 	switch (ev) {
 	case CONN_EV_DATA:
@@ -523,43 +527,25 @@ on_conn(struct conn *c, enum conn_ev ev, void *arg)
 		else /* a transfer in flight is not idle */
 			conn_set_timeout(c, s->st->cf->tcp_idle_timeout);
 		break;
-	case CONN_EV_CLOSED:
-		sess_free(s);
-		break;
 	default:
-		break;
+		break; /* CLOSED: the set frees the session */
 	}
 }
+
+static const struct session_ops ops = {
+	sizeof(struct dns_sess), on_conn, NULL, sess_free,
+};
 
 static void
 on_accept(struct listener *l, int fd, const struct sock_addr *peer, void *arg)
 {
 	struct dns_state *st = arg;
-	struct conn_limits lim;
 	struct dns_sess *s;
 
-	if (st->live >= st->cf->max_tcp_connections) {
-		metric_inc(m.tcp_refused);
-		close(fd);
-		return;
-	}
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		close(fd);
-		return;
-	}
-	conn_limits_default(&lim);
-	lim.in_max = 2 + DNS_MSG_MAX + 1024;
-	lim.out_max = 1024 * 1024;
-	lim.timeout_ms = st->cf->tcp_idle_timeout;
-	lim.linger_ms = 500;
-	s->st = st;
-	s->c = conn_accept(l->loop, fd, peer, &lim, on_conn, s, &st->live);
-	if (s->c == NULL) {
-		free(s);
-		return;
-	}
-	list_push(&st->sessions, &s->node);
-	metric_inc(m.tcp_conns);
+	/* a refused client is closed without an answer */
+	s = (struct dns_sess *)session_accept(&st->set, fd, peer);
+	if (s)
+		s->st = st;
 }
 
 /* ---- reload ---- */
@@ -651,6 +637,7 @@ static int
 dns_start(struct instance *in, struct worker *w, char *err)
 {
 	struct dns_state *st = in->state;
+	struct conn_limits lim;
 
 	st->loop = w->loop;
 	st->widx = w->idx;
@@ -661,6 +648,13 @@ dns_start(struct instance *in, struct worker *w, char *err)
 		return -1;
 	}
 	dns_arena_init(&st->arena, st->arena_mem, DNS_ARENA_SIZE);
+	conn_limits_default(&lim);
+	lim.in_max = 2 + DNS_MSG_MAX + 1024;
+	lim.out_max = 1024 * 1024;
+	lim.timeout_ms = st->cf->tcp_idle_timeout;
+	lim.linger_ms = 500;
+	session_set_init(&st->set, w, &ops, &sm, st->cf->max_tcp_connections,
+	    &lim, NULL);
 	/* a restarted worker: zones reloaded since the parent read them */
 	for (int i = 0; i < st->db.n; i++)
 		reload_zone(st, i, 0);
@@ -680,8 +674,7 @@ dns_stop(struct instance *in, struct worker *w)
 	if (st == NULL)
 		return;
 	server_watch_stop(&st->watch, in);
-	for (struct list_node *n = st->sessions.first; n; n = n->next)
-		conn_close(LIST_ENTRY(n, struct dns_sess, node)->c);
+	session_set_stop(&st->set);
 }
 
 const struct service dns_service = {

@@ -11,7 +11,7 @@
 
 #include "core/acl.h"
 #include "core/conn.h"
-#include "core/list.h"
+#include "core/session.h"
 #include "core/listener.h"
 #include "core/server.h"
 #include "http/http_chunked.h"
@@ -69,7 +69,7 @@ struct http_state {
 	struct http_conf *cf;
 	struct http_limits lim;
 	struct server_watch watch;
-	int live;
+	struct session_set set;  /* the connections */
 	int rootfd;
 	struct http_vhost *vhosts;
 	int nvhosts;
@@ -78,7 +78,6 @@ struct http_state {
 	struct acl allow;        /* metrics-allow */
 	int alog_fd;     /* -1: off; 2: stderr */
 	int alog_json;
-	struct list_head sessions;
 };
 
 enum http_phase {
@@ -89,9 +88,10 @@ enum http_phase {
 	HTTP_DISCARD, /* answered; dropping a body nobody reads */
 };
 
+/* One connection. base.c is its conn (NULL once CLOSED). */
 struct http_session {
+	struct session base;     /* first: the core's part */
 	struct http_state *st;
-	struct conn *c;
 	enum http_phase phase;
 	int nreq;
 	struct timer head_timer;
@@ -99,7 +99,6 @@ struct http_session {
 	bool sent_continue;
 	uint64_t discard;    /* body bytes still to drop (HTTP_DISCARD) */
 	uint64_t t_start;    /* µs, for the latency histogram */
-	struct list_node node;   /* in http_state.sessions */
 };
 
 /* One request being answered. */

@@ -309,10 +309,12 @@ TEST(http_chunked_body_in_place_split_every_point)
 				bad++;
 				continue;
 			}
-			memcpy(buf + len, s + split, n - split);
-			len += n - split;
-			r = http_chunked_body_decode(&b, buf, &len, 1000);
 		}
+		/* the rest arrives, after the body's end or not */
+		memcpy(buf + len, s + split, n - split);
+		len += n - split;
+		if (r == 0)
+			r = http_chunked_body_decode(&b, buf, &len, 1000);
 		if (r != 1 || b.len != wl || memcmp(buf, want, wl) != 0 ||
 		    len != wl + 5 || memcmp(buf + wl, "GET /", 5) != 0) {
 			bad++;
