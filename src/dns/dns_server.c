@@ -7,7 +7,9 @@
  * query costs no allocation. A zone transfer is streamed from a reference to
  * the zone a few messages at a time as the connection drains. SIGHUP reloads
  * every zone in each worker; a zone whose new file has an error keeps its
- * old data and the error is logged.
+ * old data and the error is logged. The files are read and parsed on the
+ * worker's thread pool, so a large zone does not stall the answers; the loop
+ * swaps the new data in when it is ready.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -20,8 +22,9 @@
 #include "core/cli.h"
 #include "core/conn.h"
 #include "core/listener.h"
-#include "core/session.h"
 #include "core/log.h"
+#include "core/pool.h"
+#include "core/session.h"
 #include "core/udp.h"
 #include "dns/dns_auth.h"
 #include "dns/dns_db.h"
@@ -74,6 +77,7 @@ struct zone_src {
 };
 
 struct dns_sess;
+struct reload_job;
 
 /* per process (made in the parent's setup, inherited by the workers) */
 struct dns_state {
@@ -88,6 +92,8 @@ struct dns_state {
 	int widx;
 	struct dns_auth_opts opts;
 	struct loop *loop;
+	struct worker *w;
+	struct reload_job *reloading[DNS_DB_MAX_ZONES];	/* on the pool */
 	struct server_watch watch;
 	struct session_set set;	/* TCP clients */
 	uint64_t badlog_sec;
@@ -590,21 +596,18 @@ send_notify(struct dns_state *st, const struct dns_dbzone *z)
 	}
 }
 
-/* Reloads zone i when force or when its file changed since it was read. */
+/* Puts a zone just read in place of zone i (rc 0), or logs why it could
+ * not be read (the old data stays). */
 static void
-reload_zone(struct dns_state *st, int i, int force)
+zone_loaded(struct dns_state *st, int i, int rc, struct dns_dbzone *z,
+    const char *err, int force)
 {
 	struct zone_src *src = &st->src[i];
-	struct dns_dbzone *old = st->db.zones[i], *z;
-	char err[DNS_DB_ERR_MAX], name[DNS_NAME_TEXT_MAX];
-	struct stat sb;
+	struct dns_dbzone *old = st->db.zones[i];
+	char name[DNS_NAME_TEXT_MAX];
 
-	if (!force && stat(src->file, &sb) == 0 &&
-	    sb.st_mtim.tv_sec == old->mtime.tv_sec &&
-	    sb.st_mtim.tv_nsec == old->mtime.tv_nsec && sb.st_size == old->size)
-		return;
 	dns_name_to_text(old->origin, name, sizeof(name));
-	if (dns_dbzone_load(src->file, src->origin, &z, err, sizeof(err)) < 0) {
+	if (rc < 0) {
 		metric_inc(m.reload_errors);
 		log_error("dns: reloading %s: %s (keeping serial %u)", name, err,
 		    old->serial);
@@ -620,15 +623,110 @@ reload_zone(struct dns_state *st, int i, int force)
 	dns_dbzone_unref(old); /* a transfer in flight keeps its copy */
 }
 
+/* Reloads zone i, on the loop, when force or when its file changed since it
+ * was read (a restarted worker, before it serves). */
+static void
+reload_zone(struct dns_state *st, int i, int force)
+{
+	struct zone_src *src = &st->src[i];
+	struct dns_dbzone *old = st->db.zones[i], *z = NULL;
+	char err[DNS_DB_ERR_MAX];
+	struct stat sb;
+	int rc;
+
+	if (!force && stat(src->file, &sb) == 0 &&
+	    sb.st_mtim.tv_sec == old->mtime.tv_sec &&
+	    sb.st_mtim.tv_nsec == old->mtime.tv_nsec && sb.st_size == old->size)
+		return;
+	rc = dns_dbzone_load(src->file, src->origin, &z, err, sizeof(err));
+	zone_loaded(st, i, rc, z, err, force);
+}
+
+/* A SIGHUP reload of one zone on the pool. The pool thread reads only the
+ * job and the zone source (fixed since setup) and builds a zone nobody else
+ * sees; everything else happens in reload_done, on the loop. */
+struct reload_job {
+	struct dns_state *st;
+	int i;
+	struct pool_job *h;
+	int again;		/* another SIGHUP came meanwhile: read once more */
+	int rc;
+	struct dns_dbzone *z;
+	char err[DNS_DB_ERR_MAX];
+};
+
+static void reload_async(struct dns_state *st, int i);
+
+static void
+reload_work(void *arg)
+{
+	struct reload_job *j = arg;
+	struct zone_src *src = &j->st->src[j->i];
+
+	j->rc = dns_dbzone_load(src->file, src->origin, &j->z, j->err,
+	    sizeof(j->err));
+}
+
+static void
+reload_done(struct loop *loop, void *arg, enum pool_status status)
+{
+	struct reload_job *j = arg;
+	struct dns_state *st = j->st;
+	int i = j->i, again = j->again;
+
+	st->reloading[i] = NULL;
+	if (status == POOL_CANCELLED) {	/* stopping: the data is not wanted */
+		if (j->rc == 0)
+			dns_dbzone_unref(j->z);
+		free(j);
+		return;
+	}
+	zone_loaded(st, i, j->rc, j->z, j->err, 1);
+	free(j);
+	if (again)
+		reload_async(st, i);
+}
+
+static void
+reload_async(struct dns_state *st, int i)
+{
+	struct reload_job *j;
+	struct pool *p;
+
+	if (st->reloading[i]) {
+		/* one read per zone at a time, so an older read can never
+		 * land after a newer one */
+		st->reloading[i]->again = 1;
+		return;
+	}
+	if (st->w->stopping)
+		return;
+	p = server_pool(st->w);
+	if (p == NULL || (j = calloc(1, sizeof(*j))) == NULL) {
+		log_error("dns: no thread pool; reloading on the loop");
+		reload_zone(st, i, 1);
+		return;
+	}
+	j->st = st;
+	j->i = i;
+	j->h = pool_submit(p, reload_work, reload_done, j);
+	if (j->h == NULL) {
+		free(j);
+		reload_zone(st, i, 1);
+		return;
+	}
+	st->reloading[i] = j;
+}
+
 static void
 dns_reopen(struct instance *in)
 {
 	struct dns_state *st = in->state;
 
-	if (st == NULL)
+	if (st == NULL || st->w == NULL)
 		return;
 	for (int i = 0; i < st->db.n; i++)
-		reload_zone(st, i, 1);
+		reload_async(st, i);
 }
 
 /* ---- start / stop ---- */
@@ -640,6 +738,7 @@ dns_start(struct instance *in, struct worker *w, char *err)
 	struct conn_limits lim;
 
 	st->loop = w->loop;
+	st->w = w;
 	st->widx = w->idx;
 	st->arena_mem = malloc(DNS_ARENA_SIZE);
 	st->out = malloc(2 + DNS_MSG_MAX);
@@ -675,6 +774,10 @@ dns_stop(struct instance *in, struct worker *w)
 		return;
 	server_watch_stop(&st->watch, in);
 	session_set_stop(&st->set);
+	/* a reload still being read is dropped; its done frees it */
+	for (int i = 0; i < st->db.n; i++)
+		if (st->reloading[i])
+			pool_cancel(server_pool(w), st->reloading[i]->h);
 }
 
 const struct service dns_service = {
