@@ -113,7 +113,7 @@ struct resolver_state {
 /* A TCP client. Each of its queries in flight holds it (session_hold), so
  * it outlives its connection until the last answer is dropped. */
 struct tsess {
-	struct session base;		/* first: the core's; base.c its conn */
+	struct session base;		/* first; base.c is its conn */
 	struct resolver_state *st;
 	int pending;
 	int eof;
@@ -620,7 +620,8 @@ tsess_unref(struct tsess *ts)
 	ts->pending--;
 	if (c && ts->pending < TSESS_PENDING_MAX)
 		conn_resume(c);
-	if (c && ts->pending == 0 && (ts->eof || session_stopping(&ts->st->set)))
+	if (c && ts->pending == 0 &&
+	    (ts->eof || session_stopping(&ts->st->set)))
 		conn_close(c);
 	session_release(&ts->base); /* the last one frees a closed client */
 }
@@ -709,8 +710,8 @@ resolver_start(struct instance *in, struct worker *w, char *err)
 	lim.in_max = DNS_MSG_MAX + 2;
 	lim.out_max = 16 * (DNS_MSG_MAX + 2);
 	lim.timeout_ms = cf->tcp_timeout;
-	session_set_init(&st->set, w, &tsess_ops, &tsess_metrics, cf->max_clients,
-	    &lim, NULL);
+	session_set_init(&st->set, w, &tsess_ops, &tsess_metrics,
+	    cf->max_clients, &lim, NULL);
 	if (server_watch_start(&st->watch, in, w, on_accept, on_datagram,
 	    CLIENT_DGRAM_MAX, st, err) < 0)
 		return -1;

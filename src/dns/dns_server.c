@@ -106,7 +106,7 @@ struct dns_state {
 };
 
 struct dns_sess {
-	struct session base;	/* first: the core's part; base.c its conn */
+	struct session base;	/* first; base.c is its conn */
 	struct dns_state *st;
 	int xfr;		/* a transfer in flight */
 	int close_after;	/* the peer finished: close after it */
@@ -649,7 +649,7 @@ struct reload_job {
 	struct dns_state *st;
 	int i;
 	struct pool_job *h;
-	int again;		/* another SIGHUP came meanwhile: read once more */
+	int again;		/* a SIGHUP came meanwhile: read once more */
 	int rc;
 	struct dns_dbzone *z;
 	char err[DNS_DB_ERR_MAX];
@@ -675,7 +675,7 @@ reload_done(struct loop *loop, void *arg, enum pool_status status)
 	int i = j->i, again = j->again;
 
 	st->reloading[i] = NULL;
-	if (status == POOL_CANCELLED) {	/* stopping: the data is not wanted */
+	if (status == POOL_CANCELLED) { /* stopping: not wanted */
 		if (j->rc == 0)
 			dns_dbzone_unref(j->z);
 		free(j);

@@ -18,7 +18,7 @@
  * for a new body. */
 struct http_chunked_body {
 	struct http_chunked ck;
-	size_t len;		/* decoded bytes, at the start of the region */
+	size_t len;		/* decoded bytes, at the region's start */
 };
 
 void http_chunked_body_init(struct http_chunked_body *b);

@@ -493,7 +493,8 @@ session_close_with(struct http_session *s, int status)
 	t.s = s;
 	t.keep_alive = false;
 	metric_inc(m.bad);
-	log_info("http: %s: %d %s", conn_peer_str(s->base.c, peer, sizeof(peer)),
+	log_info("http: %s: %d %s",
+	    conn_peer_str(s->base.c, peer, sizeof(peer)),
 	    status, http_status_reason(status));
 	if (status && http_send_error(&t, status, NULL) == 0)
 		account(&t);
@@ -515,7 +516,8 @@ send_continue(struct http_session *s, const struct http_request *r)
 {
 	if (r->expect_continue && !s->sent_continue) {
 		s->sent_continue = true;
-		if (conn_write(s->base.c, "HTTP/1.1 100 Continue\r\n\r\n", 25) < 0)
+		if (conn_write(s->base.c, "HTTP/1.1 100 Continue\r\n\r\n",
+		    25) < 0)
 			conn_abort(s->base.c);
 	}
 }
@@ -652,7 +654,8 @@ process(struct http_session *s)
 		buf_consume(&c->in, total);
 		reset_request(s);
 		s->phase = HTTP_IDLE;
-		if (skip_body && !req.chunked && t.keep_alive && !conn_closing(c)) {
+		if (skip_body && !req.chunked && t.keep_alive &&
+		    !conn_closing(c)) {
 			s->discard = req.content_length;
 			s->phase = HTTP_DISCARD;
 			conn_set_timeout(c, cf->body_timeout);
@@ -692,7 +695,8 @@ on_head_timeout(struct loop *loop, struct timer *tm, void *arg)
 	if (s->phase == HTTP_HEAD || s->phase == HTTP_BODY)
 		session_close_with(s, 408);
 	else if (s->phase == HTTP_DISCARD)
-		conn_close(s->base.c); /* answered already; the rest never came */
+		/* answered already; the rest never came */
+		conn_close(s->base.c);
 }
 
 static void
@@ -843,7 +847,8 @@ http_start(struct instance *in, struct worker *w, char *err)
 	lim.timeout_ms = cf->keepalive_timeout;
 	lim.write_timeout_ms = cf->send_timeout;
 	lim.lazy_nodelay = 1; /* set at the first keep-alive response */
-	session_set_init(&st->set, w, &ops, &sm, cf->max_connections, &lim, NULL);
+	session_set_init(&st->set, w, &ops, &sm, cf->max_connections, &lim,
+	    NULL);
 	if (server_watch_start(&st->watch, in, w, on_accept, NULL, 0, st,
 	    err) < 0)
 		return -1;

@@ -1,5 +1,5 @@
-/* http_server_static.c - GET and HEAD of files under a root: index files, the 301
- * for a directory without its slash, directory listings, validators
+/* http_server_static.c - GET and HEAD of files under a root: index files, the
+ * 301 for a directory without its slash, directory listings, validators
  * (Last-Modified, ETag), conditional requests (304), single byte ranges
  * (206, 416), and bodies sent with sendfile.
  *

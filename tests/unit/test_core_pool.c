@@ -49,7 +49,8 @@ TEST(core_pool_jobs_and_completions)
 	ok(p != NULL, "pool made");
 	for (int i = 0; i < 200; i++) {
 		jobs[i] = (struct job){ .in = i };
-		ok(pool_submit(p, work, done, &jobs[i]) != NULL, "submit %d", i);
+		ok(pool_submit(p, work, done, &jobs[i]) != NULL, "submit %d",
+		    i);
 	}
 	ok(pool_pending(p) == 200, "200 pending");
 	for (int spin = 0; spin < 2000 && pool_pending(p); spin++)

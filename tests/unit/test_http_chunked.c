@@ -318,8 +318,8 @@ TEST(http_chunked_body_in_place_split_every_point)
 		if (r != 1 || b.len != wl || memcmp(buf, want, wl) != 0 ||
 		    len != wl + 5 || memcmp(buf + wl, "GET /", 5) != 0) {
 			bad++;
-			ok(0, "split at %zu: r %d len %zu body %zu", split, r, len,
-			    b.len);
+			ok(0, "split at %zu: r %d len %zu body %zu", split, r,
+			    len, b.len);
 		}
 	}
 	ok(bad == 0, "all %zu split points in place", n + 1);
@@ -344,7 +344,8 @@ TEST(http_chunked_body_byte_by_byte_and_limits)
 	    "byte by byte: %d %zu %zu", r, b.len, len);
 	ok(most <= 3 + 3, "framing dropped as it comes (held at most %zu)",
 	    most);
-	ok(http_chunked_body_decode(&b, buf, &len, 100) == 1, "done stays done");
+	ok(http_chunked_body_decode(&b, buf, &len, 100) == 1,
+	    "done stays done");
 
 	http_chunked_body_init(&b);
 	memcpy(buf, "5\r\nhello\r\n0\r\n\r\n", 15);
