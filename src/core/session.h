@@ -24,6 +24,14 @@
  * CLOSED the session must not touch s->c (NULL): work that ends later checks
  * session_closed(s) and drops its answer.
  *
+ * The shapes to come: FTP's data connection is a second conn whose handler
+ * is the service's own; making it takes a hold, its CLOSED releases it, and
+ * ops->stop closes it with the control connection. SMTP hands an fsync to
+ * the worker's pool (server_pool): session_hold, pool_submit; the job's done
+ * answers if !session_closed(s) and releases; a session that goes away first
+ * may pool_cancel the job, and done still runs (with POOL_CANCELLED) to
+ * release the hold.
+ *
  * Stopping: one flag per process, the worker's (struct worker.stopping, set
  * before any service's stop runs), read with session_stopping(). A stopping
  * set refuses new connections.
