@@ -6,6 +6,7 @@
 
 #include "core/loop.h"
 #include "core/pool.h"
+#include "core/server.h"
 #include "test.h"
 
 struct job {
@@ -198,4 +199,23 @@ TEST(core_pool_cancel_then_free)
 	    "cancelled job's done ran at free, its work never");
 	ok(busy.done == 1 && busy.status == POOL_OK, "running one finished");
 	loop_free(loop);
+}
+
+TEST(core_pool_owned_by_the_worker)
+{
+	struct worker w = { 0 };
+	struct job j = { .in = 7 };
+	struct pool *p;
+
+	w.loop = loop_new();
+	ok(w.pool == NULL, "no pool until asked: no threads in the worker");
+	p = server_pool(&w);
+	ok(p != NULL && w.pool == p, "made at the first call");
+	ok(server_pool(&w) == p, "the same pool after");
+	ok(pool_submit(p, work, done, &j) != NULL, "submit");
+	for (int spin = 0; spin < 2000 && pool_pending(p); spin++)
+		loop_once(w.loop, 10);
+	ok(j.done == 1 && j.out == 49, "job ran, done on the loop");
+	pool_free(w.pool);
+	loop_free(w.loop);
 }
