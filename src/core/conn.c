@@ -220,6 +220,24 @@ conn_nodelay(struct conn *c)
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
+int
+conn_backlogged(const struct conn *c)
+{
+	return conn_pending(c) > c->lim.out_high || c->nfiles >= CONN_FILES - 1;
+}
+
+int
+conn_closing(const struct conn *c)
+{
+	return c->closing;
+}
+
+uint64_t
+conn_timeout(const struct conn *c)
+{
+	return c->lim.timeout_ms;
+}
+
 const struct sock_addr *
 conn_local(struct conn *c)
 {

@@ -131,6 +131,16 @@ int conn_sendfile(struct conn *c, int fd, off_t off, uint64_t n, int owned)
 uint64_t conn_pending(const struct conn *c);
 /* Ask for CONN_EV_DRAINED when the queue is empty. */
 void conn_want_drained(struct conn *c);
+/* Whether a producer should wait for CONN_EV_DRAINED before queueing more:
+ * more than out_high bytes are queued, or at most one file region is free
+ * (so that one more response with a file always fits). */
+int conn_backlogged(const struct conn *c);
+
+/* Whether conn_close or conn_abort was called (or the core is closing it):
+ * nothing more should be queued or parsed. */
+int conn_closing(const struct conn *c);
+/* The input inactivity timeout in force (conn_set_timeout), 0: none. */
+uint64_t conn_timeout(const struct conn *c);
 
 /* The input inactivity timeout from now on (0: none). */
 void conn_set_timeout(struct conn *c, uint64_t ms);

@@ -10,11 +10,15 @@
 
 #define POOL_MAX_THREADS 64
 
+enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_FINISHED };
+
 struct pool_job {
 	struct pool_job *next;
 	pool_work_fn *work;
 	pool_done_fn *done;
 	void *arg;
+	enum job_state state;   /* under the lock */
+	int cancelled;          /* loop thread only */
 };
 
 struct pool {
@@ -42,6 +46,17 @@ push(struct pool_job **head, struct pool_job **tail, struct pool_job *j)
 	*tail = j;
 }
 
+/* Tells the loop that the done list has grown. The counter cannot overflow
+ * in practice; a full one still leaves the loop readable. */
+static void
+wake(struct pool *p)
+{
+	uint64_t one = 1;
+
+	if (write(p->efd, &one, sizeof(one)) < 0) {
+	}
+}
+
 static void *
 run_thread(void *arg)
 {
@@ -57,15 +72,13 @@ run_thread(void *arg)
 		p->todo = j->next;
 		if (p->todo == NULL)
 			p->todo_tail = NULL;
+		j->state = JOB_RUNNING;
 		pthread_mutex_unlock(&p->lock);
 		j->work(j->arg);
 		pthread_mutex_lock(&p->lock);
+		j->state = JOB_FINISHED;
 		push(&p->done, &p->done_tail, j);
-		uint64_t one = 1;
-		/* the counter cannot overflow in practice; a full one still
-		 * leaves the loop readable */
-		if (write(p->efd, &one, sizeof(one)) < 0) {
-		}
+		wake(p);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
@@ -86,7 +99,8 @@ reap(struct pool *p)
 		list = j->next;
 		p->pending--;
 		if (j->done)
-			j->done(p->loop, j->arg);
+			j->done(p->loop, j->arg,
+			    j->cancelled ? POOL_CANCELLED : POOL_OK);
 		free(j);
 	}
 }
@@ -135,25 +149,54 @@ fail:
 	return NULL;
 }
 
-int
+struct pool_job *
 pool_submit(struct pool *p, pool_work_fn *work, pool_done_fn *done, void *arg)
 {
 	struct pool_job *j;
 
 	if (p->stopping)
-		return -1;
+		return NULL;
 	j = malloc(sizeof(*j));
 	if (j == NULL)
-		return -1;
+		return NULL;
 	j->work = work;
 	j->done = done;
 	j->arg = arg;
+	j->state = JOB_QUEUED;
+	j->cancelled = 0;
 	pthread_mutex_lock(&p->lock);
 	push(&p->todo, &p->todo_tail, j);
 	pthread_cond_signal(&p->more);
 	pthread_mutex_unlock(&p->lock);
 	p->pending++;
-	return 0;
+	return j;
+}
+
+int
+pool_cancel(struct pool *p, struct pool_job *j)
+{
+	int never_runs = 0;
+
+	j->cancelled = 1;
+	pthread_mutex_lock(&p->lock);
+	if (j->state == JOB_QUEUED) {
+		/* out of the queue and straight to the loop: no thread will
+		 * see it, and done runs from the eventfd, not from here */
+		struct pool_job **pp = &p->todo, *prev = NULL;
+		while (*pp != j) {
+			prev = *pp;
+			pp = &(*pp)->next;
+		}
+		*pp = j->next;
+		if (p->todo_tail == j)
+			p->todo_tail = prev;
+		j->state = JOB_FINISHED;
+		push(&p->done, &p->done_tail, j);
+		wake(p);
+		never_runs = 1;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return never_runs;
 }
 
 size_t

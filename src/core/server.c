@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/conn.h"
 #include "core/log.h"
+#include "core/pool.h"
 #include "core/server.h"
 
 #define G(f) offsetof(struct global_conf, f)
@@ -267,12 +268,24 @@ struct worker_ctx {
 	uint64_t deadline;
 };
 
+struct pool *
+server_pool(struct worker *w)
+{
+	if (w->pool == NULL)
+		w->pool = pool_new(w->loop, SERVER_POOL_THREADS);
+	return w->pool;
+}
+
+/* In flight: connections, and pool jobs whose done has not run (a session
+ * waiting on an fsync answers when it comes back). */
 static void
 on_stop_check(struct loop *loop, struct timer *t, void *arg)
 {
 	struct worker_ctx *ctx = arg;
+	size_t jobs = ctx->w.pool ? pool_pending(ctx->w.pool) : 0;
 
-	if (conn_count() == 0 || loop_now(loop) >= ctx->deadline)
+	if ((conn_count() == 0 && jobs == 0) ||
+	    loop_now(loop) >= ctx->deadline)
 		loop_stop(loop);
 }
 
@@ -349,6 +362,9 @@ worker_main(const struct global_conf *g, struct instance *in, int n, int idx)
 	/* two passes: deliver CLOSED, then free */
 	loop_once(ctx.w.loop, 0);
 	loop_once(ctx.w.loop, 0);
+	/* the last done functions release the last holds on sessions */
+	pool_free(ctx.w.pool);
+	ctx.w.pool = NULL;
 	loop_free(ctx.w.loop);
 	server_instances_free(in, n);
 	log_close();

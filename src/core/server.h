@@ -26,12 +26,28 @@
 #define SERVER_MAX_INSTANCES 64
 #define SERVER_MAX_LISTEN 32
 
+/* Threads in a worker's pool: blocking disk work is short and rare. */
+#define SERVER_POOL_THREADS 2
+
 struct instance;
+struct pool;
 struct worker {
 	struct loop *loop;
 	int idx;
+	/* The process's one stopping flag: set once SIGTERM (or SIGINT)
+	 * arrived, before any service's stop runs, never cleared. Services
+	 * read it through their session set (session_stopping) or here. */
 	int stopping;
+	struct pool *pool;       /* server_pool makes it at first use */
 };
+
+/* The worker's thread pool (core/pool.h), made at the first call with
+ * SERVER_POOL_THREADS threads, so a worker whose services never block has
+ * no threads. It lives until the worker exits: after the services' stop, the
+ * shutdown waits for its jobs as for connections, then the pool is freed
+ * (jobs still queued run, every done function runs) before the services'
+ * release. NULL when it cannot be made (errno). */
+struct pool *server_pool(struct worker *w);
 
 struct service {
 	const char *name;               /* its section: "echo" */
@@ -58,7 +74,6 @@ struct instance {
 	struct listen_sock ls[SERVER_MAX_LISTEN];
 	int nls;
 	void *state;             /* the service's, per process */
-	int state_stopping;      /* set once SIGTERM arrived */
 };
 
 /* A worker's watch over an instance's listening sockets: every service

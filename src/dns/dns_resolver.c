@@ -19,6 +19,7 @@
 #include "core/conn.h"
 #include "core/listener.h"
 #include "core/log.h"
+#include "core/session.h"
 #include "core/udp.h"
 #include "dns/dns_cache.h"
 #include "dns/dns_iter.h"
@@ -106,18 +107,16 @@ struct resolver_state {
 	struct server_watch watch;
 	struct rreq *reqs;
 	int nreqs;
-	struct tsess *sessions;
-	int live;
-	int stopping;
+	struct session_set set;		/* TCP clients */
 };
 
+/* A TCP client. Each of its queries in flight holds it (session_hold), so
+ * it outlives its connection until the last answer is dropped. */
 struct tsess {
+	struct session base;		/* first; base.c is its conn */
 	struct resolver_state *st;
-	struct conn *c;
 	int pending;
-	int closed;
 	int eof;
-	struct tsess *prev, *next;
 };
 
 struct rreq {
@@ -292,12 +291,12 @@ send_reply(struct rreq *r, const uint8_t *p, size_t n)
 {
 	if (r->ts) {
 		uint8_t hdr[2];
-		if (r->ts->closed)
+		if (session_closed(&r->ts->base))
 			return;
 		dns_put16(hdr, (uint16_t)n);
-		if (conn_write(r->ts->c, hdr, 2) < 0 ||
-		    conn_write(r->ts->c, p, n) < 0)
-			conn_abort(r->ts->c);
+		if (conn_write(r->ts->base.c, hdr, 2) < 0 ||
+		    conn_write(r->ts->base.c, p, n) < 0)
+			conn_abort(r->ts->base.c);
 	} else if (r->u && r->u->active) {
 		udp_send(r->u, p, n, &r->from);
 	}
@@ -567,7 +566,7 @@ client_query(struct resolver_state *st, const uint8_t *p, size_t n,
 		quick_reply(st, &tmp, DNS_RCODE_REFUSED, "zone transfer");
 		return;
 	}
-	if (st->stopping || st->nreqs >= st->cf->max_clients) {
+	if (session_stopping(&st->set) || st->nreqs >= st->cf->max_clients) {
 		metric_inc(m.servfail);
 		quick_reply(st, &tmp, DNS_RCODE_SERVFAIL, "busy");
 		return;
@@ -595,8 +594,10 @@ client_query(struct resolver_state *st, const uint8_t *p, size_t n,
 		st->reqs->prev = r;
 	st->reqs = r;
 	st->nreqs++;
-	if (ts)
+	if (ts) {
 		ts->pending++;
+		session_hold(&ts->base);
+	}
 	drive(r);
 }
 
@@ -612,44 +613,31 @@ on_datagram(struct udp_sock *u, const uint8_t *p, size_t n,
 /* ---- TCP clients ---- */
 
 static void
-tsess_free(struct tsess *ts)
-{
-	struct resolver_state *st = ts->st;
-
-	if (ts->prev)
-		ts->prev->next = ts->next;
-	else
-		st->sessions = ts->next;
-	if (ts->next)
-		ts->next->prev = ts->prev;
-	free(ts);
-}
-
-static void
 tsess_unref(struct tsess *ts)
 {
+	struct conn *c = ts->base.c;
+
 	ts->pending--;
-	if (!ts->closed && ts->pending < TSESS_PENDING_MAX)
-		conn_resume(ts->c);
-	if (ts->closed) {
-		if (ts->pending == 0)
-			tsess_free(ts);
-	} else if (ts->pending == 0 && (ts->eof || ts->st->stopping)) {
-		conn_close(ts->c);
-	}
+	if (c && ts->pending < TSESS_PENDING_MAX)
+		conn_resume(c);
+	if (c && ts->pending == 0 &&
+	    (ts->eof || session_stopping(&ts->st->set)))
+		conn_close(c);
+	session_release(&ts->base); /* the last one frees a closed client */
 }
 
 static void
-on_tcp(struct conn *c, enum conn_ev ev, void *arg)
+on_tcp(struct session *base, enum conn_ev ev)
 {
-	struct tsess *ts = arg;
+	struct tsess *ts = (struct tsess *)base;
+	struct conn *c = base->c;
 	struct slice msg;
 	int r;
 
 	switch (ev) {
 	case CONN_EV_DATA:
-		while (!ts->closed &&
-		    (r = dns_tcp_frame(buf_data(&c->in), c->in.len, &msg)) != 0) {
+		while ((r = dns_tcp_frame(buf_data(&c->in), c->in.len, &msg)) !=
+		    0) {
 			if (r == PARSE_AGAIN)
 				break;
 			if (ts->pending >= TSESS_PENDING_MAX) {
@@ -677,42 +665,27 @@ on_tcp(struct conn *c, enum conn_ev ev, void *arg)
 		else	/* answers still due: they end the wait */
 			conn_set_timeout(c, ts->st->cf->tcp_timeout);
 		break;
-	case CONN_EV_CLOSED:
-		ts->closed = 1;
-		if (ts->pending == 0)
-			tsess_free(ts);
-		break;
 	default:
-		break;
+		break;	/* CLOSED: the set drops the connection's hold */
 	}
 }
+
+static const struct session_ops tsess_ops = {
+	sizeof(struct tsess), on_tcp, NULL, NULL,
+};
+
+/* No answer and no count for a client refused over max-clients. */
+static const struct session_metrics tsess_metrics = { -1, -1, -1 };
 
 static void
 on_accept(struct listener *l, int fd, const struct sock_addr *peer, void *arg)
 {
 	struct resolver_state *st = arg;
-	struct conn_limits lim;
 	struct tsess *ts;
 
-	if (st->live >= st->cf->max_clients || (ts = calloc(1, sizeof(*ts))) ==
-	    NULL) {
-		close(fd);
-		return;
-	}
-	conn_limits_default(&lim);
-	lim.in_max = DNS_MSG_MAX + 2;
-	lim.out_max = 16 * (DNS_MSG_MAX + 2);
-	lim.timeout_ms = st->cf->tcp_timeout;
-	ts->st = st;
-	ts->c = conn_accept(l->loop, fd, peer, &lim, on_tcp, ts, &st->live);
-	if (ts->c == NULL) {
-		free(ts);
-		return;
-	}
-	ts->next = st->sessions;
-	if (st->sessions)
-		st->sessions->prev = ts;
-	st->sessions = ts;
+	ts = (struct tsess *)session_accept(&st->set, fd, peer);
+	if (ts)
+		ts->st = st;
 }
 
 /* ---- the service ---- */
@@ -722,6 +695,7 @@ resolver_start(struct instance *in, struct worker *w, char *err)
 {
 	struct resolver_state *st = in->state;
 	struct resolver_conf *cf = st->cf;
+	struct conn_limits lim;
 
 	st->loop = w->loop;
 	st->cache = dns_cache_new(cf->cache_size,
@@ -732,6 +706,12 @@ resolver_start(struct instance *in, struct worker *w, char *err)
 		return -1;
 	}
 	dns_arena_init(&st->arena, st->arena_mem, DNS_ARENA_SIZE);
+	conn_limits_default(&lim);
+	lim.in_max = DNS_MSG_MAX + 2;
+	lim.out_max = 16 * (DNS_MSG_MAX + 2);
+	lim.timeout_ms = cf->tcp_timeout;
+	session_set_init(&st->set, w, &tsess_ops, &tsess_metrics,
+	    cf->max_clients, &lim, NULL);
 	if (server_watch_start(&st->watch, in, w, on_accept, on_datagram,
 	    CLIENT_DGRAM_MAX, st, err) < 0)
 		return -1;
@@ -743,15 +723,13 @@ resolver_stop(struct instance *in, struct worker *w)
 {
 	struct resolver_state *st = in->state;
 
-	if (st == NULL || st->loop == NULL || st->stopping)
+	/* called once, with the worker's stopping flag already set */
+	if (st == NULL || st->loop == NULL)
 		return;
-	st->stopping = 1;
 	server_watch_stop(&st->watch, in);
 	while (st->reqs)
 		finish_req(st->reqs, DNS_RCODE_SERVFAIL, NULL, "shutting down");
-	for (struct tsess *ts = st->sessions; ts; ts = ts->next)
-		if (!ts->closed)
-			conn_close(ts->c);
+	session_set_stop(&st->set);
 }
 
 static void
@@ -763,8 +741,7 @@ resolver_release(struct instance *in)
 		return;
 	while (st->reqs)
 		req_free(st->reqs);
-	while (st->sessions)
-		tsess_free(st->sessions);
+	session_set_free(&st->set);
 	dns_cache_free(st->cache);
 	free(st->arena_mem);
 	free(st);

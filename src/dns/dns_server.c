@@ -7,7 +7,9 @@
  * query costs no allocation. A zone transfer is streamed from a reference to
  * the zone a few messages at a time as the connection drains. SIGHUP reloads
  * every zone in each worker; a zone whose new file has an error keeps its
- * old data and the error is logged.
+ * old data and the error is logged. The files are read and parsed on the
+ * worker's thread pool, so a large zone does not stall the answers; the loop
+ * swaps the new data in when it is ready.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -20,8 +22,9 @@
 #include "core/cli.h"
 #include "core/conn.h"
 #include "core/listener.h"
-#include "core/list.h"
 #include "core/log.h"
+#include "core/pool.h"
+#include "core/session.h"
 #include "core/udp.h"
 #include "dns/dns_auth.h"
 #include "dns/dns_db.h"
@@ -74,6 +77,7 @@ struct zone_src {
 };
 
 struct dns_sess;
+struct reload_job;
 
 /* per process (made in the parent's setup, inherited by the workers) */
 struct dns_state {
@@ -88,9 +92,10 @@ struct dns_state {
 	int widx;
 	struct dns_auth_opts opts;
 	struct loop *loop;
+	struct worker *w;
+	struct reload_job *reloading[DNS_DB_MAX_ZONES];	/* on the pool */
 	struct server_watch watch;
-	int live;
-	struct list_head sessions;
+	struct session_set set;	/* TCP clients */
 	uint64_t badlog_sec;
 	int badlog_n;
 	unsigned long badlog_dropped;
@@ -101,9 +106,8 @@ struct dns_state {
 };
 
 struct dns_sess {
+	struct session base;	/* first; base.c is its conn */
 	struct dns_state *st;
-	struct conn *c;
-	struct list_node node;   /* in dns_state.sessions */
 	int xfr;		/* a transfer in flight */
 	int close_after;	/* the peer finished: close after it */
 	struct dns_axfr x;
@@ -117,9 +121,16 @@ static const char *const rc_names[RC_SLOTS] = {
 
 static struct {
 	int queries[2][RC_SLOTS]; /* [udp, tcp][rcode] */
-	int truncated, axfr, bad, tcp_conns, tcp_refused, reloads,
-	    reload_errors, notifies;
+	int truncated, axfr, bad, reloads, reload_errors, notifies;
 } m;
+static struct session_metrics sm;
+static const struct session_names names = {
+	"dns_tcp_connections_total",
+	"TCP connections accepted by the DNS server",
+	"dns_tcp_connections_refused_total",
+	"TCP connections refused over max-tcp-connections",
+	NULL, NULL,
+};
 
 static int
 rc_slot(uint16_t rc)
@@ -196,6 +207,7 @@ dns_release(struct instance *in)
 
 	if (st == NULL)
 		return;
+	session_set_free(&st->set);
 	dns_db_clear(&st->db);
 	for (int i = 0; i < st->nsrc; i++)
 		free(st->src[i].file);
@@ -226,10 +238,7 @@ dns_setup(struct instance *in, char *err)
 	m.axfr = metric_counter("dns_axfr_total", "", "zone transfers served");
 	m.bad = metric_counter("dns_bad_queries_total", "",
 	    "malformed, refused or unsupported queries");
-	m.tcp_conns = metric_counter("dns_tcp_connections_total", "",
-	    "TCP connections accepted by the DNS server");
-	m.tcp_refused = metric_counter("dns_tcp_connections_refused_total", "",
-	    "TCP connections refused over max-tcp-connections");
+	session_metrics_register(&sm, &names);
 	m.reloads = metric_counter("dns_zone_reloads_total", "",
 	    "zones reloaded on SIGHUP");
 	m.reload_errors = metric_counter("dns_zone_reload_errors_total", "",
@@ -389,12 +398,12 @@ on_datagram(struct udp_sock *u, const uint8_t *p, size_t n,
 /* ---- TCP ---- */
 
 static void
-sess_free(struct dns_sess *s)
+sess_free(struct session *base)
 {
+	struct dns_sess *s = (struct dns_sess *)base;
+
 	if (s->xfr)
 		dns_axfr_end(&s->x);
-	list_unlink(&s->st->sessions, &s->node);
-	free(s);
 }
 
 /* Queues one framed message; -1 when the connection cannot take it. */
@@ -411,7 +420,7 @@ xfr_pump(struct dns_sess *s)
 {
 	struct dns_state *st = s->st;
 
-	while (s->xfr && conn_pending(s->c) < AXFR_AHEAD) {
+	while (s->xfr && conn_pending(s->base.c) < AXFR_AHEAD) {
 		/* messages up to the protocol's 64 KiB: a record that would
 		 * not fit a smaller one must not be left out of the
 		 * secondary's copy */
@@ -421,20 +430,20 @@ xfr_pump(struct dns_sess *s)
 			s->xfr = 0;
 			break;
 		}
-		if (send_frame(s->c, st->out, len) < 0) {
-			conn_abort(s->c);
+		if (send_frame(s->base.c, st->out, len) < 0) {
+			conn_abort(s->base.c);
 			return;
 		}
 	}
 	if (s->xfr)
-		conn_want_drained(s->c);
+		conn_want_drained(s->base.c);
 }
 
 static void
 on_tcp_data(struct dns_sess *s)
 {
 	struct dns_state *st = s->st;
-	struct conn *c = s->c;
+	struct conn *c = s->base.c;
 	struct dns_auth_result res;
 	struct slice msg;
 	int r, len;
@@ -492,9 +501,10 @@ on_tcp_data(struct dns_sess *s)
 }
 
 static void
-on_conn(struct conn *c, enum conn_ev ev, void *arg)
+on_conn(struct session *base, enum conn_ev ev)
 {
-	struct dns_sess *s = arg;
+	struct dns_sess *s = (struct dns_sess *)base;
+	struct conn *c = base->c;
 
 	switch (ev) {
 	case CONN_EV_DATA:
@@ -523,43 +533,25 @@ on_conn(struct conn *c, enum conn_ev ev, void *arg)
 		else /* a transfer in flight is not idle */
 			conn_set_timeout(c, s->st->cf->tcp_idle_timeout);
 		break;
-	case CONN_EV_CLOSED:
-		sess_free(s);
-		break;
 	default:
-		break;
+		break; /* CLOSED: the set frees the session */
 	}
 }
+
+static const struct session_ops ops = {
+	sizeof(struct dns_sess), on_conn, NULL, sess_free,
+};
 
 static void
 on_accept(struct listener *l, int fd, const struct sock_addr *peer, void *arg)
 {
 	struct dns_state *st = arg;
-	struct conn_limits lim;
 	struct dns_sess *s;
 
-	if (st->live >= st->cf->max_tcp_connections) {
-		metric_inc(m.tcp_refused);
-		close(fd);
-		return;
-	}
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		close(fd);
-		return;
-	}
-	conn_limits_default(&lim);
-	lim.in_max = 2 + DNS_MSG_MAX + 1024;
-	lim.out_max = 1024 * 1024;
-	lim.timeout_ms = st->cf->tcp_idle_timeout;
-	lim.linger_ms = 500;
-	s->st = st;
-	s->c = conn_accept(l->loop, fd, peer, &lim, on_conn, s, &st->live);
-	if (s->c == NULL) {
-		free(s);
-		return;
-	}
-	list_push(&st->sessions, &s->node);
-	metric_inc(m.tcp_conns);
+	/* a refused client is closed without an answer */
+	s = (struct dns_sess *)session_accept(&st->set, fd, peer);
+	if (s)
+		s->st = st;
 }
 
 /* ---- reload ---- */
@@ -604,21 +596,18 @@ send_notify(struct dns_state *st, const struct dns_dbzone *z)
 	}
 }
 
-/* Reloads zone i when force or when its file changed since it was read. */
+/* Puts a zone just read in place of zone i (rc 0), or logs why it could
+ * not be read (the old data stays). */
 static void
-reload_zone(struct dns_state *st, int i, int force)
+zone_loaded(struct dns_state *st, int i, int rc, struct dns_dbzone *z,
+    const char *err, int force)
 {
 	struct zone_src *src = &st->src[i];
-	struct dns_dbzone *old = st->db.zones[i], *z;
-	char err[DNS_DB_ERR_MAX], name[DNS_NAME_TEXT_MAX];
-	struct stat sb;
+	struct dns_dbzone *old = st->db.zones[i];
+	char name[DNS_NAME_TEXT_MAX];
 
-	if (!force && stat(src->file, &sb) == 0 &&
-	    sb.st_mtim.tv_sec == old->mtime.tv_sec &&
-	    sb.st_mtim.tv_nsec == old->mtime.tv_nsec && sb.st_size == old->size)
-		return;
 	dns_name_to_text(old->origin, name, sizeof(name));
-	if (dns_dbzone_load(src->file, src->origin, &z, err, sizeof(err)) < 0) {
+	if (rc < 0) {
 		metric_inc(m.reload_errors);
 		log_error("dns: reloading %s: %s (keeping serial %u)", name, err,
 		    old->serial);
@@ -634,15 +623,110 @@ reload_zone(struct dns_state *st, int i, int force)
 	dns_dbzone_unref(old); /* a transfer in flight keeps its copy */
 }
 
+/* Reloads zone i, on the loop, when force or when its file changed since it
+ * was read (a restarted worker, before it serves). */
+static void
+reload_zone(struct dns_state *st, int i, int force)
+{
+	struct zone_src *src = &st->src[i];
+	struct dns_dbzone *old = st->db.zones[i], *z = NULL;
+	char err[DNS_DB_ERR_MAX];
+	struct stat sb;
+	int rc;
+
+	if (!force && stat(src->file, &sb) == 0 &&
+	    sb.st_mtim.tv_sec == old->mtime.tv_sec &&
+	    sb.st_mtim.tv_nsec == old->mtime.tv_nsec && sb.st_size == old->size)
+		return;
+	rc = dns_dbzone_load(src->file, src->origin, &z, err, sizeof(err));
+	zone_loaded(st, i, rc, z, err, force);
+}
+
+/* A SIGHUP reload of one zone on the pool. The pool thread reads only the
+ * job and the zone source (fixed since setup) and builds a zone nobody else
+ * sees; everything else happens in reload_done, on the loop. */
+struct reload_job {
+	struct dns_state *st;
+	int i;
+	struct pool_job *h;
+	int again;		/* a SIGHUP came meanwhile: read once more */
+	int rc;
+	struct dns_dbzone *z;
+	char err[DNS_DB_ERR_MAX];
+};
+
+static void reload_async(struct dns_state *st, int i);
+
+static void
+reload_work(void *arg)
+{
+	struct reload_job *j = arg;
+	struct zone_src *src = &j->st->src[j->i];
+
+	j->rc = dns_dbzone_load(src->file, src->origin, &j->z, j->err,
+	    sizeof(j->err));
+}
+
+static void
+reload_done(struct loop *loop, void *arg, enum pool_status status)
+{
+	struct reload_job *j = arg;
+	struct dns_state *st = j->st;
+	int i = j->i, again = j->again;
+
+	st->reloading[i] = NULL;
+	if (status == POOL_CANCELLED) { /* stopping: not wanted */
+		if (j->rc == 0)
+			dns_dbzone_unref(j->z);
+		free(j);
+		return;
+	}
+	zone_loaded(st, i, j->rc, j->z, j->err, 1);
+	free(j);
+	if (again)
+		reload_async(st, i);
+}
+
+static void
+reload_async(struct dns_state *st, int i)
+{
+	struct reload_job *j;
+	struct pool *p;
+
+	if (st->reloading[i]) {
+		/* one read per zone at a time, so an older read can never
+		 * land after a newer one */
+		st->reloading[i]->again = 1;
+		return;
+	}
+	if (st->w->stopping)
+		return;
+	p = server_pool(st->w);
+	if (p == NULL || (j = calloc(1, sizeof(*j))) == NULL) {
+		log_error("dns: no thread pool; reloading on the loop");
+		reload_zone(st, i, 1);
+		return;
+	}
+	j->st = st;
+	j->i = i;
+	j->h = pool_submit(p, reload_work, reload_done, j);
+	if (j->h == NULL) {
+		free(j);
+		reload_zone(st, i, 1);
+		return;
+	}
+	st->reloading[i] = j;
+}
+
 static void
 dns_reopen(struct instance *in)
 {
 	struct dns_state *st = in->state;
 
-	if (st == NULL)
+	if (st == NULL || st->w == NULL)
 		return;
 	for (int i = 0; i < st->db.n; i++)
-		reload_zone(st, i, 1);
+		reload_async(st, i);
 }
 
 /* ---- start / stop ---- */
@@ -651,8 +735,10 @@ static int
 dns_start(struct instance *in, struct worker *w, char *err)
 {
 	struct dns_state *st = in->state;
+	struct conn_limits lim;
 
 	st->loop = w->loop;
+	st->w = w;
 	st->widx = w->idx;
 	st->arena_mem = malloc(DNS_ARENA_SIZE);
 	st->out = malloc(2 + DNS_MSG_MAX);
@@ -661,6 +747,13 @@ dns_start(struct instance *in, struct worker *w, char *err)
 		return -1;
 	}
 	dns_arena_init(&st->arena, st->arena_mem, DNS_ARENA_SIZE);
+	conn_limits_default(&lim);
+	lim.in_max = 2 + DNS_MSG_MAX + 1024;
+	lim.out_max = 1024 * 1024;
+	lim.timeout_ms = st->cf->tcp_idle_timeout;
+	lim.linger_ms = 500;
+	session_set_init(&st->set, w, &ops, &sm, st->cf->max_tcp_connections,
+	    &lim, NULL);
 	/* a restarted worker: zones reloaded since the parent read them */
 	for (int i = 0; i < st->db.n; i++)
 		reload_zone(st, i, 0);
@@ -680,8 +773,11 @@ dns_stop(struct instance *in, struct worker *w)
 	if (st == NULL)
 		return;
 	server_watch_stop(&st->watch, in);
-	for (struct list_node *n = st->sessions.first; n; n = n->next)
-		conn_close(LIST_ENTRY(n, struct dns_sess, node)->c);
+	session_set_stop(&st->set);
+	/* a reload still being read is dropped; its done frees it */
+	for (int i = 0; i < st->db.n; i++)
+		if (st->reloading[i])
+			pool_cancel(server_pool(w), st->reloading[i]->h);
 }
 
 const struct service dns_service = {

@@ -15,7 +15,7 @@
 #include "core/cli.h"
 #include "core/conn.h"
 #include "core/line.h"
-#include "core/list.h"
+#include "core/session.h"
 #include "core/listener.h"
 #include "core/log.h"
 #include "core/udp.h"
@@ -53,21 +53,26 @@ struct echo_state {
 	struct instance *in;
 	struct echo_conf *cf;
 	struct server_watch watch;
-	int live;
+	struct session_set set;
 	uint8_t *dgram;
-	struct list_head sessions;
 };
 
 struct echo_session {
+	struct session base;     /* first: the core's part */
 	struct echo_state *st;
-	struct conn *c;
 	struct timer partial;
-	struct list_node node;   /* in echo_state.sessions */
 };
 
 static struct {
-	int conns, conns_refused, lines, bytes, datagrams, errors, open;
+	int lines, bytes, datagrams, errors;
 } m;
+static struct session_metrics sm;
+static const struct session_names names = {
+	"echo_connections_total", "TCP connections accepted by the echo server",
+	"echo_connections_refused_total",
+	"TCP connections refused over max-connections",
+	"echo_connections_open", "TCP connections open now",
+};
 
 void
 echo_upper(uint8_t *dst, const uint8_t *src, size_t n)
@@ -83,18 +88,13 @@ echo_setup(struct instance *in, char *err)
 {
 	struct echo_conf *cf = in->conf;
 
-	m.conns = metric_counter("echo_connections_total", "",
-	    "TCP connections accepted by the echo server");
-	m.conns_refused = metric_counter("echo_connections_refused_total", "",
-	    "TCP connections refused over max-connections");
+	session_metrics_register(&sm, &names);
 	m.lines = metric_counter("echo_lines_total", "", "lines answered over TCP");
 	m.bytes = metric_counter("echo_bytes_total", "", "bytes answered");
 	m.datagrams = metric_counter("echo_datagrams_total", "",
 	    "UDP datagrams answered");
 	m.errors = metric_counter("echo_errors_total", "",
 	    "lines or datagrams refused (too long)");
-	m.open = metric_gauge("echo_connections_open", "",
-	    "TCP connections open now");
 	if (!cf->tcp && !cf->udp) {
 		snprintf(err, CONF_ERR_LEN, "both tcp and udp are off");
 		return -1;
@@ -114,11 +114,11 @@ echo_setup(struct instance *in, char *err)
 }
 
 static void
-session_free(struct echo_session *s)
+session_free(struct session *base)
 {
-	loop_timer_stop(s->c->loop, &s->partial);
-	list_unlink(&s->st->sessions, &s->node);
-	free(s);
+	struct echo_session *s = (struct echo_session *)base;
+
+	loop_timer_stop(base->set->w->loop, &s->partial);
 }
 
 /* Queues the upper-cased copy of p[0..n) and its terminator. */
@@ -140,7 +140,7 @@ answer(struct conn *c, const uint8_t *p, size_t n, const char *term)
 static void
 on_data(struct echo_session *s)
 {
-	struct conn *c = s->c;
+	struct conn *c = s->base.c;
 	struct slice line;
 	int r;
 
@@ -180,7 +180,7 @@ static void
 on_partial(struct loop *loop, struct timer *t, void *arg)
 {
 	struct echo_session *s = arg;
-	struct conn *c = s->c;
+	struct conn *c = s->base.c;
 
 	if (c->in.len == 0)
 		return;
@@ -191,9 +191,10 @@ on_partial(struct loop *loop, struct timer *t, void *arg)
 }
 
 static void
-on_conn(struct conn *c, enum conn_ev ev, void *arg)
+on_conn(struct session *base, enum conn_ev ev)
 {
-	struct echo_session *s = arg;
+	struct echo_session *s = (struct echo_session *)base;
+	struct conn *c = base->c;
 
 	switch (ev) {
 	case CONN_EV_DATA:
@@ -205,51 +206,27 @@ on_conn(struct conn *c, enum conn_ev ev, void *arg)
 			metric_inc(m.lines);
 		conn_close(c);
 		break;
-	case CONN_EV_CLOSED:
-		metric_gauge_add(m.open, -1);
-		session_free(s);
-		break;
 	default:
-		break; /* TIMEOUT: the core closes an idle client */
+		break; /* TIMEOUT: the core closes an idle client; CLOSED:
+		        * the set frees the session */
 	}
 }
+
+static const struct session_ops ops = {
+	sizeof(struct echo_session), on_conn, NULL, session_free,
+};
 
 static void
 on_accept(struct listener *l, int fd, const struct sock_addr *peer, void *arg)
 {
 	struct echo_state *st = arg;
-	struct conn_limits lim;
 	struct echo_session *s;
 
-	if (st->live >= st->cf->max_connections) {
-		static const char msg[] = "ERROR too many connections\n";
-		metric_inc(m.conns_refused);
-		if (write(fd, msg, sizeof(msg) - 1) < 0) {
-			/* nothing more to do for a refused client */
-		}
-		close(fd);
+	s = (struct echo_session *)session_accept(&st->set, fd, peer);
+	if (s == NULL)
 		return;
-	}
-	s = calloc(1, sizeof(*s));
-	if (s == NULL) {
-		close(fd);
-		return;
-	}
-	conn_limits_default(&lim);
-	/* room for a line of max-line bytes and its CRLF, and one more byte
-	 * to tell that a line is too long */
-	lim.in_max = st->cf->max_line + 3;
-	lim.timeout_ms = st->cf->idle_timeout;
 	s->st = st;
 	timer_init(&s->partial, on_partial, s);
-	s->c = conn_accept(l->loop, fd, peer, &lim, on_conn, s, &st->live);
-	if (s->c == NULL) {
-		free(s);
-		return;
-	}
-	list_push(&st->sessions, &s->node);
-	metric_inc(m.conns);
-	metric_gauge_add(m.open, 1);
 }
 
 static void
@@ -278,6 +255,7 @@ static int
 echo_start(struct instance *in, struct worker *w, char *err)
 {
 	struct echo_state *st = calloc(1, sizeof(*st));
+	struct conn_limits lim;
 
 	if (st == NULL) {
 		snprintf(err, CONF_ERR_LEN, "out of memory");
@@ -291,6 +269,13 @@ echo_start(struct instance *in, struct worker *w, char *err)
 		snprintf(err, CONF_ERR_LEN, "out of memory");
 		return -1;
 	}
+	conn_limits_default(&lim);
+	/* room for a line of max-line bytes and its CRLF, and one more byte
+	 * to tell that a line is too long */
+	lim.in_max = st->cf->max_line + 3;
+	lim.timeout_ms = st->cf->idle_timeout;
+	session_set_init(&st->set, w, &ops, &sm, st->cf->max_connections, &lim,
+	    "ERROR too many connections\n");
 	if (server_watch_start(&st->watch, in, w, on_accept, on_datagram,
 	    st->cf->max_line + 1, st, err) < 0)
 		return -1;
@@ -306,8 +291,7 @@ echo_stop(struct instance *in, struct worker *w)
 		return;
 	server_watch_stop(&st->watch, in);
 	/* replies already queued still go out: close after flush */
-	for (struct list_node *n = st->sessions.first; n; n = n->next)
-		conn_close(LIST_ENTRY(n, struct echo_session, node)->c);
+	session_set_stop(&st->set);
 }
 
 static void
@@ -316,6 +300,7 @@ echo_release(struct instance *in)
 	struct echo_state *st = in->state;
 
 	if (st) {
+		session_set_free(&st->set);
 		free(st->dgram);
 		free(st);
 		in->state = NULL;

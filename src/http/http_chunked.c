@@ -1,12 +1,14 @@
 /* http_chunked.c - the chunked transfer coding (RFC 9112 §7.1) decoded as a
  * byte-at-a-time state machine, so a body may arrive split anywhere. Data
  * comes back as slices of the input; extensions and trailers are checked
- * and skipped, within bounds.
+ * and skipped, within bounds. http_chunked_body_decode reads a whole body
+ * in place on top of it (http_chunked.h).
  */
 #include <limits.h>
 #include <string.h>
 
 #include "core/hex.h"
+#include "http/http_chunked.h"
 #include "http/http_parse.h"
 
 enum {
@@ -197,4 +199,40 @@ http_chunked_decode(struct http_chunked *st, const uint8_t *p, size_t n,
 		}
 	}
 	return (int)i;
+}
+
+void
+http_chunked_body_init(struct http_chunked_body *b)
+{
+	http_chunked_init(&b->ck);
+	b->len = 0;
+}
+
+int
+http_chunked_body_decode(struct http_chunked_body *b, uint8_t *p, size_t *n,
+    uint64_t max)
+{
+	size_t raw = b->len; /* input consumed: the body so far, then framing */
+	int rc = 0;
+
+	while (!b->ck.done && raw < *n) {
+		struct slice d;
+		int k = http_chunked_decode(&b->ck, p + raw, *n - raw, &d);
+		if (k < 0)
+			return PARSE_ERR;
+		if (d.n) {
+			if ((uint64_t)b->len + d.n > max)
+				return HTTP_CHUNKED_TOO_BIG;
+			memmove(p + b->len, d.p, d.n);
+			b->len += d.n;
+		}
+		raw += (size_t)k;
+	}
+	if (raw > b->len) {
+		memmove(p + b->len, p + raw, *n - raw);
+		*n -= raw - b->len;
+	}
+	if (b->ck.done)
+		rc = 1;
+	return rc;
 }

@@ -1,7 +1,7 @@
 /* http_server.c - the HTTP/1.0 and 1.1 origin server: connections, request
  * framing, keep-alive and pipelining, limits and timeouts, method dispatch,
- * error responses and /metrics. Files are http_static.c's job; the cookie and
- * form demos are http_demo.c's.
+ * error responses and /metrics. Files are http_server_static.c's job; the
+ * cookie and form demos are http_server_demo.c's.
  *
  * Requests on one connection are answered strictly in order: a request is
  * parsed only when the previous response has been queued, and parsing stops
@@ -89,8 +89,15 @@ static const struct conf_key http_keys[] = {
 
 static struct {
 	int req[6][6];   /* [method][status class] */
-	int bytes, conns, open, bad, duration, refused;
+	int bytes, bad, duration;
 } m;
+static struct session_metrics sm;
+static const struct session_names names = {
+	"http_connections_total", "HTTP connections accepted",
+	"http_connections_refused_total",
+	"HTTP connections refused over max-connections",
+	"http_connections_open", "HTTP connections open now",
+};
 
 static const char *const method_labels[6] = {
 	"GET", "HEAD", "POST", "OPTIONS", "other", "none"
@@ -115,12 +122,7 @@ http_setup(struct instance *in, char *err)
 	}
 	m.bytes = metric_counter("http_response_bytes_total", "",
 	    "body bytes of HTTP responses");
-	m.conns = metric_counter("http_connections_total", "",
-	    "HTTP connections accepted");
-	m.refused = metric_counter("http_connections_refused_total", "",
-	    "HTTP connections refused over max-connections");
-	m.open = metric_gauge("http_connections_open", "",
-	    "HTTP connections open now");
+	session_metrics_register(&sm, &names);
 	m.bad = metric_counter("http_bad_requests_total", "",
 	    "requests refused as malformed or over a limit");
 	static const double lat[] = { 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05,
@@ -230,7 +232,7 @@ int
 http_send_head(struct http_txn *t, int status, const char *ctype, int64_t len,
     const char *extra)
 {
-	struct conn *c = t->s->c;
+	struct conn *c = t->s->base.c;
 	const struct http_request *r = t->req;
 	const char *reason = http_status_reason(status);
 	const char *server = t->s->st->cf->server_name;
@@ -289,9 +291,9 @@ http_send_body(struct http_txn *t, int status, const char *ctype,
 	if (t->req && t->req->method == HTTP_METHOD_HEAD)
 		return 0;
 	t->bytes = n;
-	if (conn_write(t->s->c, body, n) < 0) {
+	if (conn_write(t->s->base.c, body, n) < 0) {
 		/* the head promised n bytes: the stream cannot be saved */
-		conn_abort(t->s->c);
+		conn_abort(t->s->base.c);
 		return -1;
 	}
 	return 0;
@@ -404,7 +406,7 @@ serve_metrics(struct http_txn *t)
 	struct buf b;
 	int rc;
 
-	if (!acl_match(&st->allow, &t->s->c->peer))
+	if (!acl_match(&st->allow, &t->s->base.c->peer))
 		return http_send_error(t, 403, NULL);
 	buf_init(&b, 8 * 1024 * 1024);
 	if (metrics_render(&b) < 0) {
@@ -491,21 +493,20 @@ session_close_with(struct http_session *s, int status)
 	t.s = s;
 	t.keep_alive = false;
 	metric_inc(m.bad);
-	log_info("http: %s: %d %s", conn_peer_str(s->c, peer, sizeof(peer)),
+	log_info("http: %s: %d %s",
+	    conn_peer_str(s->base.c, peer, sizeof(peer)),
 	    status, http_status_reason(status));
 	if (status && http_send_error(&t, status, NULL) == 0)
 		account(&t);
-	loop_timer_stop(s->c->loop, &s->head_timer);
-	conn_close(s->c);
+	loop_timer_stop(s->base.c->loop, &s->head_timer);
+	conn_close(s->base.c);
 }
 
 static void
 reset_request(struct http_session *s)
 {
 	s->discard = 0;
-	http_chunked_init(&s->ck);
-	s->raw_off = 0;
-	s->body_len = 0;
+	http_chunked_body_init(&s->cb);
 	s->sent_continue = false;
 	s->t_start = 0;
 }
@@ -515,8 +516,9 @@ send_continue(struct http_session *s, const struct http_request *r)
 {
 	if (r->expect_continue && !s->sent_continue) {
 		s->sent_continue = true;
-		if (conn_write(s->c, "HTTP/1.1 100 Continue\r\n\r\n", 25) < 0)
-			conn_abort(s->c);
+		if (conn_write(s->base.c, "HTTP/1.1 100 Continue\r\n\r\n",
+		    25) < 0)
+			conn_abort(s->base.c);
 	}
 }
 
@@ -536,9 +538,9 @@ enter_body(struct http_session *s)
 	if (s->phase == HTTP_BODY)
 		return;
 	s->phase = HTTP_BODY;
-	conn_set_timeout(s->c, s->st->cf->body_timeout);
+	conn_set_timeout(s->base.c, s->st->cf->body_timeout);
 	if (s->st->cf->body_timeout)
-		loop_timer_start(s->c->loop, &s->head_timer,
+		loop_timer_start(s->base.c->loop, &s->head_timer,
 		    s->st->cf->body_timeout, 0);
 }
 
@@ -546,11 +548,11 @@ enter_body(struct http_session *s)
 static void
 process(struct http_session *s)
 {
-	struct conn *c = s->c;
+	struct conn *c = s->base.c;
 	struct http_state *st = s->st;
 	const struct http_conf *cf = st->cf;
 
-	while (!c->closing && s->phase != HTTP_DRAIN) {
+	while (!conn_closing(c) && s->phase != HTTP_DRAIN) {
 		struct http_request req;
 		if (s->phase == HTTP_DISCARD) {
 			size_t k = c->in.len < s->discard ? c->in.len :
@@ -621,43 +623,22 @@ process(struct http_session *s)
 		} else if (req.chunked) {
 			/* decoded in place: the data moves down over the framing
 			 * it came in, right after the head */
-			while (!s->ck.done) {
-				size_t at = total + s->raw_off;
-				struct slice d;
-				if (at == c->in.len)
-					break;
-				int r = http_chunked_decode(&s->ck, p + at,
-				    c->in.len - at, &d);
-				if (r < 0) {
-					session_close_with(s, 400);
-					return;
-				}
-				if (d.n) {
-					if (s->body_len + d.n > cf->max_body) {
-						session_close_with(s, 413);
-						return;
-					}
-					memmove(p + total + s->body_len, d.p, d.n);
-					s->body_len += d.n;
-				}
-				s->raw_off += (size_t)r;
+			size_t n = c->in.len - total;
+			int r = http_chunked_body_decode(&s->cb, p + total, &n,
+			    cf->max_body);
+			c->in.len = total + n;
+			if (r < 0) {
+				session_close_with(s,
+				    r == HTTP_CHUNKED_TOO_BIG ? 413 : 400);
+				return;
 			}
-			/* drop the framing already decoded, so that tiny chunks
-			 * cannot fill the input buffer with it */
-			if (s->raw_off > s->body_len) {
-				size_t tail = c->in.len - (total + s->raw_off);
-				memmove(p + total + s->body_len, p + total + s->raw_off,
-				    tail);
-				c->in.len -= s->raw_off - s->body_len;
-				s->raw_off = s->body_len;
-			}
-			if (!s->ck.done) {
+			if (r == 0) {
 				enter_body(s);
 				send_continue(s, &req);
 				return;
 			}
-			body = slice_make(p + total, s->body_len);
-			total += s->raw_off;
+			body = slice_make(p + total, s->cb.len);
+			total += s->cb.len;
 		}
 
 		struct http_txn t;
@@ -667,13 +648,14 @@ process(struct http_session *s)
 		t.body = body;
 		s->nreq++;
 		t.keep_alive = req.keep_alive && s->nreq < cf->max_requests &&
-		    !st->in->state_stopping && !(skip_body && req.chunked);
+		    !session_stopping(&st->set) && !(skip_body && req.chunked);
 		answer(&t);
 		account(&t);
 		buf_consume(&c->in, total);
 		reset_request(s);
 		s->phase = HTTP_IDLE;
-		if (skip_body && !req.chunked && t.keep_alive && !c->closing) {
+		if (skip_body && !req.chunked && t.keep_alive &&
+		    !conn_closing(c)) {
 			s->discard = req.content_length;
 			s->phase = HTTP_DISCARD;
 			conn_set_timeout(c, cf->body_timeout);
@@ -693,7 +675,7 @@ process(struct http_session *s)
 			conn_close(c);
 			return;
 		}
-		if (conn_pending(c) > c->lim.out_high || c->nfiles >= CONN_FILES - 1) {
+		if (conn_backlogged(c)) {
 			/* let this response go out before reading the next */
 			s->phase = HTTP_DRAIN;
 			conn_pause(c);
@@ -701,7 +683,7 @@ process(struct http_session *s)
 			return;
 		}
 	}
-	if (s->phase == HTTP_IDLE && c->in.len == 0 && !c->closing)
+	if (s->phase == HTTP_IDLE && c->in.len == 0 && !conn_closing(c))
 		conn_set_timeout(c, cf->keepalive_timeout);
 }
 
@@ -713,21 +695,23 @@ on_head_timeout(struct loop *loop, struct timer *tm, void *arg)
 	if (s->phase == HTTP_HEAD || s->phase == HTTP_BODY)
 		session_close_with(s, 408);
 	else if (s->phase == HTTP_DISCARD)
-		conn_close(s->c); /* answered already; the rest never came */
+		/* answered already; the rest never came */
+		conn_close(s->base.c);
 }
 
 static void
-session_free(struct http_session *s)
+session_free(struct session *base)
 {
-	loop_timer_stop(s->c->loop, &s->head_timer);
-	list_unlink(&s->st->sessions, &s->node);
-	free(s);
+	struct http_session *s = (struct http_session *)base;
+
+	loop_timer_stop(base->set->w->loop, &s->head_timer);
 }
 
 static void
-on_conn(struct conn *c, enum conn_ev ev, void *arg)
+on_conn(struct session *base, enum conn_ev ev)
 {
-	struct http_session *s = arg;
+	struct http_session *s = (struct http_session *)base;
+	struct conn *c = base->c;
 
 	switch (ev) {
 	case CONN_EV_DATA:
@@ -745,7 +729,7 @@ on_conn(struct conn *c, enum conn_ev ev, void *arg)
 	case CONN_EV_TIMEOUT:
 		if (conn_pending(c)) {
 			/* still sending: the send timeout guards that */
-			conn_set_timeout(c, c->lim.timeout_ms);
+			conn_set_timeout(c, conn_timeout(c));
 		} else if (s->phase == HTTP_HEAD || s->phase == HTTP_BODY) {
 			session_close_with(s, 408);
 		} else {
@@ -759,50 +743,38 @@ on_conn(struct conn *c, enum conn_ev ev, void *arg)
 		if (s->phase != HTTP_DRAIN)
 			conn_close(c);
 		break;
-	case CONN_EV_CLOSED:
-		metric_gauge_add(m.open, -1);
-		session_free(s);
-		break;
 	default:
-		break;
+		break; /* CLOSED: the set frees the session */
 	}
 }
+
+/* Stop: idle connections go now; busy ones after their response. */
+static void
+session_stop(struct session *base)
+{
+	struct http_session *s = (struct http_session *)base;
+
+	if (s->phase == HTTP_IDLE && conn_pending(base->c) == 0)
+		conn_close(base->c);
+}
+
+static const struct session_ops ops = {
+	sizeof(struct http_session), on_conn, session_stop, session_free,
+};
 
 static void
 on_accept(struct listener *l, int fd, const struct sock_addr *peer, void *arg)
 {
 	struct http_state *st = arg;
-	const struct http_conf *cf = st->cf;
-	struct conn_limits lim;
 	struct http_session *s;
 
-	if (st->live >= cf->max_connections || st->in->state_stopping) {
-		metric_inc(m.refused);
-		close(fd);
-		return;
-	}
-	s = calloc(1, sizeof(*s));
-	if (s == NULL) {
-		close(fd);
-		return;
-	}
-	conn_limits_default(&lim);
-	lim.in_max = cf->max_header_size + cf->max_body + 16384;
-	lim.timeout_ms = cf->keepalive_timeout;
-	lim.write_timeout_ms = cf->send_timeout;
-	lim.lazy_nodelay = 1; /* set at the first keep-alive response */
+	s = (struct http_session *)session_accept(&st->set, fd, peer);
+	if (s == NULL)
+		return; /* a refused client is closed without an answer */
 	s->st = st;
 	s->phase = HTTP_IDLE;
 	reset_request(s);
 	timer_init(&s->head_timer, on_head_timeout, s);
-	s->c = conn_accept(l->loop, fd, peer, &lim, on_conn, s, &st->live);
-	if (s->c == NULL) {
-		free(s);
-		return;
-	}
-	list_push(&st->sessions, &s->node);
-	metric_inc(m.conns);
-	metric_gauge_add(m.open, 1);
 }
 
 /* --- the worker side --- */
@@ -812,6 +784,7 @@ http_start(struct instance *in, struct worker *w, char *err)
 {
 	struct http_state *st = calloc(1, sizeof(*st));
 	struct http_conf *cf = in->conf;
+	struct conn_limits lim;
 
 	if (st == NULL) {
 		snprintf(err, CONF_ERR_LEN, "out of memory");
@@ -869,6 +842,13 @@ http_start(struct instance *in, struct worker *w, char *err)
 		    strerror(errno));
 		return -1;
 	}
+	conn_limits_default(&lim);
+	lim.in_max = cf->max_header_size + cf->max_body + 16384;
+	lim.timeout_ms = cf->keepalive_timeout;
+	lim.write_timeout_ms = cf->send_timeout;
+	lim.lazy_nodelay = 1; /* set at the first keep-alive response */
+	session_set_init(&st->set, w, &ops, &sm, cf->max_connections, &lim,
+	    NULL);
 	if (server_watch_start(&st->watch, in, w, on_accept, NULL, 0, st,
 	    err) < 0)
 		return -1;
@@ -882,14 +862,8 @@ http_stop(struct instance *in, struct worker *w)
 
 	if (st == NULL)
 		return;
-	in->state_stopping = 1;
 	server_watch_stop(&st->watch, in);
-	/* idle connections go now; busy ones after their response */
-	for (struct list_node *n = st->sessions.first; n; n = n->next) {
-		struct http_session *s = LIST_ENTRY(n, struct http_session, node);
-		if (s->phase == HTTP_IDLE && conn_pending(s->c) == 0)
-			conn_close(s->c);
-	}
+	session_set_stop(&st->set);
 }
 
 static void
@@ -899,6 +873,7 @@ http_release(struct instance *in)
 
 	if (st == NULL)
 		return;
+	session_set_free(&st->set);
 	for (int i = 0; i < st->nvhosts; i++) {
 		free(st->vhosts[i].name);
 		free(st->vhosts[i].root);

@@ -1,6 +1,7 @@
 /* http_server.h - what the pieces of the HTTP origin server share: its
  * configuration, the per-worker state, the per-connection session, and the
- * response helpers that http_static.c and http_demo.c write through. */
+ * response helpers that http_server_static.c and http_server_demo.c write
+ * through. */
 #ifndef CAMADA_HTTP_SERVER_H
 #define CAMADA_HTTP_SERVER_H
 
@@ -10,9 +11,10 @@
 
 #include "core/acl.h"
 #include "core/conn.h"
-#include "core/list.h"
+#include "core/session.h"
 #include "core/listener.h"
 #include "core/server.h"
+#include "http/http_chunked.h"
 #include "http/http_parse.h"
 
 extern const struct service http_service;
@@ -67,7 +69,7 @@ struct http_state {
 	struct http_conf *cf;
 	struct http_limits lim;
 	struct server_watch watch;
-	int live;
+	struct session_set set;  /* the connections */
 	int rootfd;
 	struct http_vhost *vhosts;
 	int nvhosts;
@@ -76,7 +78,6 @@ struct http_state {
 	struct acl allow;        /* metrics-allow */
 	int alog_fd;     /* -1: off; 2: stderr */
 	int alog_json;
-	struct list_head sessions;
 };
 
 enum http_phase {
@@ -87,19 +88,17 @@ enum http_phase {
 	HTTP_DISCARD, /* answered; dropping a body nobody reads */
 };
 
+/* One connection. base.c is its conn (NULL once CLOSED). */
 struct http_session {
+	struct session base;     /* first: the core's part */
 	struct http_state *st;
-	struct conn *c;
 	enum http_phase phase;
 	int nreq;
 	struct timer head_timer;
-	struct http_chunked ck;
-	size_t raw_off;      /* chunked: body bytes consumed after the head */
-	size_t body_len;     /* chunked: decoded bytes, kept after the head */
+	struct http_chunked_body cb; /* chunked: decoded after the head */
 	bool sent_continue;
 	uint64_t discard;    /* body bytes still to drop (HTTP_DISCARD) */
 	uint64_t t_start;    /* µs, for the latency histogram */
-	struct list_node node;   /* in http_state.sessions */
 };
 
 /* One request being answered. */
@@ -128,17 +127,17 @@ int http_send_body(struct http_txn *t, int status, const char *ctype,
 /* An error page ("404 Not Found") as HTML. */
 int http_send_error(struct http_txn *t, int status, const char *extra);
 
-/* http_static.c: GET/HEAD of a file or directory under the root. */
+/* http_server_static.c: GET/HEAD of a file or directory under the root. */
 void http_static_serve(struct http_txn *t);
 /* http_mime.c: the media type for a file name ("text/html"). */
 const char *http_mime_type(const char *path);
 void http_mime_load(void);
 
-/* http_demo.c: the cookie and form demos; returns 1 when it answered. */
+/* http_server_demo.c: the cookie and form demos; 1 when it answered. */
 int http_demo_handle(struct http_txn *t);
 int http_demo_setup(const struct http_conf *cf, char *err);
 
-/* http_alog.c: one access-log line per response. */
+/* http_server_alog.c: one access-log line per response. */
 void http_alog_write(struct http_state *st, const struct http_txn *t);
 int http_alog_open(struct http_state *st);
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/http_chunked.h"
 #include "http/http_parse.h"
 #include "test.h"
 
@@ -274,4 +275,95 @@ TEST(http_chunked_incomplete)
 		if (feed(s, k, 0, k, out, &outn) != -2)
 			bad++;
 	ok(bad == 0, "prefixes wait for more");
+}
+
+/* http_chunked_body_decode: the input arrives in two pieces split at every
+ * point, appended to one buffer the way conn appends to c->in; the body ends
+ * up contiguous at the start and the next message right after it. */
+TEST(http_chunked_body_in_place_split_every_point)
+{
+	const char *s = "4\r\nWiki\r\n5;a=b\r\npedia\r\n1\r\n \r\n"
+	    "3\r\nin \r\n0\r\nX: y\r\n\r\nGET /";
+	const char *want = "Wikipedia in ";
+	size_t n = strlen(s), wl = strlen(want);
+	int bad = 0;
+
+	for (size_t split = 0; split <= n; split++) {
+		struct http_chunked_body b;
+		uint8_t buf[128];
+		size_t len = split;
+		int r;
+
+		http_chunked_body_init(&b);
+		memcpy(buf, s, split);
+		r = http_chunked_body_decode(&b, buf, &len, 1000);
+		if (r != 0 && !(r == 1 && split >= n - 5)) {
+			bad++;
+			continue;
+		}
+		if (r == 0) {
+			/* what is left is the decoded body and a tail that is
+			 * never longer than the input that followed it */
+			if (len > split || b.len > len ||
+			    memcmp(buf, want, b.len) != 0) {
+				bad++;
+				continue;
+			}
+		}
+		/* the rest arrives, after the body's end or not */
+		memcpy(buf + len, s + split, n - split);
+		len += n - split;
+		if (r == 0)
+			r = http_chunked_body_decode(&b, buf, &len, 1000);
+		if (r != 1 || b.len != wl || memcmp(buf, want, wl) != 0 ||
+		    len != wl + 5 || memcmp(buf + wl, "GET /", 5) != 0) {
+			bad++;
+			ok(0, "split at %zu: r %d len %zu body %zu", split, r,
+			    len, b.len);
+		}
+	}
+	ok(bad == 0, "all %zu split points in place", n + 1);
+}
+
+TEST(http_chunked_body_byte_by_byte_and_limits)
+{
+	const char *s = "1\r\na\r\n1\r\nb\r\n1\r\nc\r\n0\r\n\r\n";
+	struct http_chunked_body b;
+	uint8_t buf[64];
+	size_t len = 0, most = 0;
+	int r = 0;
+
+	http_chunked_body_init(&b);
+	for (size_t i = 0; s[i] && r == 0; i++) {
+		buf[len++] = (uint8_t)s[i];
+		r = http_chunked_body_decode(&b, buf, &len, 100);
+		if (len > most)
+			most = len;
+	}
+	ok(r == 1 && b.len == 3 && memcmp(buf, "abc", 3) == 0 && len == 3,
+	    "byte by byte: %d %zu %zu", r, b.len, len);
+	ok(most <= 3 + 3, "framing dropped as it comes (held at most %zu)",
+	    most);
+	ok(http_chunked_body_decode(&b, buf, &len, 100) == 1,
+	    "done stays done");
+
+	http_chunked_body_init(&b);
+	memcpy(buf, "5\r\nhello\r\n0\r\n\r\n", 15);
+	len = 15;
+	ok(http_chunked_body_decode(&b, buf, &len, 4) == HTTP_CHUNKED_TOO_BIG,
+	    "past max");
+	http_chunked_body_init(&b);
+	memcpy(buf, "5\r\nhello\r\n0\r\n\r\n", 15);
+	len = 15;
+	ok(http_chunked_body_decode(&b, buf, &len, 5) == 1 && b.len == 5,
+	    "exactly max");
+	http_chunked_body_init(&b);
+	memcpy(buf, "5\r\nhelloX", 9);
+	len = 9;
+	ok(http_chunked_body_decode(&b, buf, &len, 100) == PARSE_ERR,
+	    "malformed");
+	http_chunked_body_init(&b);
+	len = 0;
+	ok(http_chunked_body_decode(&b, buf, &len, 100) == 0 && len == 0,
+	    "empty region: more needed");
 }

@@ -1,5 +1,5 @@
-/* http_alog.c - the access log: one line per response, in the Combined Log
- * Format that Apache, nginx and every log analyser read, or as JSON lines.
+/* http_server_alog.c - the access log: one line per response, in the Combined
+ * Log Format that Apache, nginx and every log analyser read, or as JSON lines.
  * Each line goes out in one write(2) with O_APPEND, so the workers' lines
  * never interleave. Bytes from the request are escaped (\xHH) so a client
  * cannot forge a log line. */
@@ -97,7 +97,7 @@ http_alog_write(struct http_state *st, const struct http_txn *t)
 		return;
 	now = time(NULL);
 	gmtime_r(&now, &tm);
-	sock_addr_host(&t->s->c->peer, host, sizeof(host));
+	sock_addr_host(&t->s->base.c->peer, host, sizeof(host));
 	b.p = mem;
 	b.off = b.len = 0;
 	b.cap = b.max = sizeof(mem);
@@ -108,7 +108,8 @@ http_alog_write(struct http_state *st, const struct http_txn *t)
 		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		    tm.tm_min, tm.tm_sec);
 		ok = buf_printf(&b, "{\"ts\":\"%s\",\"remote\":\"%s\",\"conn\":%llu,"
-		    "\"method\":\"", ts, host, (unsigned long long)t->s->c->id) == 0;
+		    "\"method\":\"", ts, host, (unsigned long long)
+		    t->s->base.c->id) == 0;
 		if (r) {
 			ok = ok && put_escaped(&b, r->method_name.p, r->method_name.n, 1) == 0 &&
 			    buf_append_str(&b, "\",\"target\":\"") == 0 &&

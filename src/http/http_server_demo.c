@@ -1,4 +1,4 @@
-/* http_demo.c - the textbook's cookie and form demos.
+/* http_server_demo.c - the textbook's cookie and form demos.
  *
  * /visits: on a client's first visit the server makes a random, unguessable
  * session id, sends it in Set-Cookie and keeps a visit count for it; the
@@ -296,10 +296,10 @@ serve_post(struct http_txn *t)
 	int n = snprintf(chunk, sizeof(chunk), "%zx\r\n", b.len);
 	if (http_send_head(t, 200, "text/html; charset=utf-8", HTTP_LEN_CHUNKED,
 	    "Cache-Control: no-store\r\n") < 0 ||
-	    conn_write(t->s->c, chunk, (size_t)n) < 0 ||
-	    conn_write(t->s->c, buf_data(&b), b.len) < 0 ||
-	    conn_write(t->s->c, "\r\n0\r\n\r\n", 7) < 0)
-		conn_abort(t->s->c);
+	    conn_write(t->s->base.c, chunk, (size_t)n) < 0 ||
+	    conn_write(t->s->base.c, buf_data(&b), b.len) < 0 ||
+	    conn_write(t->s->base.c, "\r\n0\r\n\r\n", 7) < 0)
+		conn_abort(t->s->base.c);
 	t->bytes = b.len;
 	buf_free(&b);
 }

@@ -1,5 +1,5 @@
-/* http_static.c - GET and HEAD of files under a root: index files, the 301
- * for a directory without its slash, directory listings, validators
+/* http_server_static.c - GET and HEAD of files under a root: index files, the
+ * 301 for a directory without its slash, directory listings, validators
  * (Last-Modified, ETag), conditional requests (304), single byte ranges
  * (206, 416), and bodies sent with sendfile.
  *
@@ -157,7 +157,7 @@ fail_open(struct http_txn *t, const char *path)
 	case ELOOP:
 		/* a link that leads out of the root */
 		log_info("http: %s: refused %s (leaves the root)",
-		    conn_peer_str(t->s->c, peer, sizeof(peer)), path);
+		    conn_peer_str(t->s->base.c, peer, sizeof(peer)), path);
 		http_send_error(t, 404, NULL);
 		break;
 	case EMFILE:
@@ -283,7 +283,7 @@ fcache_get(struct http_txn *t, const char *path, struct file_view *out)
 	e = &fcache[fcache_slot(t->rootfd, path)];
 	if (e->path == NULL || e->rootfd != t->rootfd || strcmp(e->path, path))
 		return 0;
-	if (loop_now(t->s->c->loop) - e->checked >= cf->file_cache_valid)
+	if (loop_now(t->s->base.c->loop) - e->checked >= cf->file_cache_valid)
 		return 0;
 	*out = e->v;
 	return 1;
@@ -316,7 +316,7 @@ fcache_put(struct http_txn *t, const char *path, struct file_view *v)
 	view_done(v);
 	e->path = key;
 	e->rootfd = t->rootfd;
-	e->checked = loop_now(t->s->c->loop);
+	e->checked = loop_now(t->s->base.c->loop);
 	e->bytes = bytes;
 	v->data = bytes;
 	e->v = *v;
@@ -370,27 +370,27 @@ send_file(struct http_txn *t, struct file_view *v)
 	}
 	t->bytes = len;
 	if (v->data) {
-		if (conn_write(t->s->c, v->data + first, (size_t)len) < 0)
-			conn_abort(t->s->c);
+		if (conn_write(t->s->base.c, v->data + first, (size_t)len) < 0)
+			conn_abort(t->s->base.c);
 		return;
 	}
 	if (len <= HTTP_INLINE_MAX) {
-		uint8_t *dst = conn_reserve(t->s->c, (size_t)len);
+		uint8_t *dst = conn_reserve(t->s->base.c, (size_t)len);
 		ssize_t got = dst ? pread(v->fd, dst, (size_t)len, (off_t)first) : -1;
 		view_done(v);
 		if (got != (ssize_t)len) {
 			/* the head is out already: the stream cannot be saved */
 			log_warn("http: read: %s",
 			    got < 0 ? strerror(errno) : "file shrank");
-			conn_abort(t->s->c);
+			conn_abort(t->s->base.c);
 			return;
 		}
-		conn_commit(t->s->c, (size_t)len);
+		conn_commit(t->s->base.c, (size_t)len);
 		return;
 	}
-	if (conn_sendfile(t->s->c, v->fd, (off_t)first, len, 1) < 0) {
+	if (conn_sendfile(t->s->base.c, v->fd, (off_t)first, len, 1) < 0) {
 		view_done(v);
-		conn_abort(t->s->c);
+		conn_abort(t->s->base.c);
 		return;
 	}
 	v->fd = -1; /* the conn owns it now */
@@ -563,7 +563,7 @@ http_static_serve(struct http_txn *t)
 	len = http_path_decode(raw, path, sizeof(path));
 	if (len < 0) {
 		log_info("http: %s: refused path %.*s",
-		    conn_peer_str(t->s->c, peer, sizeof(peer)),
+		    conn_peer_str(t->s->base.c, peer, sizeof(peer)),
 		    (int)(raw.n > 200 ? 200 : raw.n), (const char *)raw.p);
 		http_send_error(t, 400, NULL);
 		return;
