@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "core/frame.h"
 #include "dns/dns_wire.h"
 
 /* ---- arena ---- */
@@ -549,16 +550,13 @@ dns_msg_parse(const uint8_t *p, size_t n, struct dns_msg *m,
 int
 dns_tcp_frame(const uint8_t *p, size_t n, struct slice *msg)
 {
-	if (n < 2)
-		return PARSE_AGAIN;
-	size_t len = dns_get16(p);
-	if (len == 0)
-		return PARSE_ERR;
-	if (n - 2 < len)
-		return PARSE_AGAIN;
-	msg->p = p + 2;
-	msg->n = len;
-	return (int)(len + 2);
+	static const struct frame_fmt fmt = FRAME_FMT_DNS_TCP(DNS_MSG_MAX + 2);
+	struct frame f;
+	int r = frame_next(&fmt, p, n, &f);
+
+	if (r > 0)
+		*msg = f.payload;
+	return r;
 }
 
 /* ---- message builder ---- */

@@ -213,9 +213,10 @@ struct dns_msg {
 int dns_msg_parse(const uint8_t *p, size_t n, struct dns_msg *m,
     struct dns_arena *a);
 
-/* DNS over TCP framing (RFC 1035 §4.2.2): p[0..n) starts with a 2-byte
- * length. Returns 2 + length with *msg set to the message when it is all
- * there, PARSE_AGAIN when more bytes are needed, PARSE_ERR for length 0. */
+/* DNS over TCP framing (RFC 1035 §4.2.2), core/frame.h with the DNS layout:
+ * p[0..n) starts with a 2-byte length. Returns 2 + length with *msg set to
+ * the message when it is all there, PARSE_AGAIN when more bytes are needed,
+ * PARSE_ERR for length 0. */
 int dns_tcp_frame(const uint8_t *p, size_t n, struct slice *msg);
 
 /* ---- message builder ---- */
