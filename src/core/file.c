@@ -1,6 +1,7 @@
 /* file.c - whole-file reads for configuration-sized files. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* http_client_int.h - what the client's I/O files (http_client.c, the
- * single fetch; http_page.c, --page) share: options, connections, one
+ * single fetch; http_client_page.c, --page) share: options, connections, one
  * request/response exchange. Not for other systems: they use
  * http_client.h. */
 #ifndef CAMADA_HTTP_CLIENT_INT_H
@@ -79,7 +79,7 @@ struct hc_ctx {
 	pthread_mutex_t mu;		/* guards what follows */
 	struct hc_conn *idle;		/* parked connections, newest first */
 	unsigned conns_opened;
-	struct http_cookie_jar jar;
+	struct http_client_cookie_jar jar;
 	double t0;			/* start, monotonic ms */
 	double deadline;		/* monotonic ms; 0: none */
 };
@@ -109,7 +109,7 @@ struct hc_xfer {
 
 	/* prepared: the request head, the cache entry we validate */
 	struct buf req;
-	struct http_cache_hit hit;
+	struct http_client_cache_hit hit;
 	bool conditional;
 
 	/* out */
@@ -165,8 +165,8 @@ int hc_fetch(struct hc_ctx *ctx, struct hc_xfer *x);
 /* Sets x->url from a URL string, with the errors of the user's URL. */
 int hc_xfer_set_url(struct hc_xfer *x, const char *url);
 
-/* --page (http_page.c). Returns the exit code. */
-int hc_page_run(struct hc_ctx *ctx);
+/* --page (http_client_page.c). Returns the exit code. */
+int http_client_page_run(struct hc_ctx *ctx);
 
 /* "-v" output: one block of lines with a prefix ("> ", "< "). */
 void hc_verbose_block(const char *prefix, const uint8_t *p, size_t n);

@@ -162,8 +162,8 @@ conn_open(struct hc_ctx *ctx, struct hc_xfer *x, struct hc_conn **out)
 		na = 1;
 	} else if (ctx->o->use_resolver) {
 		char derr[160];
-		int n = dns_stub_lookup(&ctx->o->resolver, u->host, u->port, addrs,
-		    16, 2000, derr, sizeof(derr));
+		int n = dns_stub_lookup(&ctx->o->resolver, u->host, u->port,
+		    addrs, 16, 2000, derr, sizeof(derr));
 		if (n < 0)
 			return xerr(x, HC_RESOLVE, "could not resolve host: "
 			    "%s (%s)", u->host, derr), HC_RESOLVE;
@@ -234,7 +234,8 @@ conn_open(struct hc_ctx *ctx, struct hc_xfer *x, struct hc_conn **out)
 		x->connect_ms += hc_now_ms() - start;
 		x->reused = false;
 		if (ctx->o->verbose)
-			hc_verbose("Connected to %s (%s) port %d (#%d)", u->host,
+			hc_verbose("Connected to %s (%s) port %d (#%d)",
+			    u->host,
 			    sock_addr_host(&addrs[i], as, sizeof(as)), u->port,
 			    c->id);
 		*out = c;
@@ -247,8 +248,7 @@ conn_open(struct hc_ctx *ctx, struct hc_xfer *x, struct hc_conn **out)
 		    "connection timed out after %.0f ms", u->host, u->port,
 		    ct * 1000), HC_TIMEOUT;
 	return xerr(x, HC_CONNECT, "failed to connect to %s port %d: %s",
-	    u->host, u->port, strerror(last ? last : ECONNREFUSED)),
-	    HC_CONNECT;
+	    u->host, u->port, strerror(last ? last : ECONNREFUSED)), HC_CONNECT;
 }
 
 int
@@ -422,7 +422,7 @@ hc_xfer_clear_response(struct hc_xfer *x)
 	x->has_location = false;
 	x->code = 0;
 	x->err[0] = '\0';
-	http_cache_hit_close(&x->hit);
+	http_client_cache_hit_close(&x->hit);
 	x->conditional = false;
 	buf_reset(&x->req);
 }
@@ -481,10 +481,10 @@ hc_xfer_prepare(struct hc_ctx *ctx, struct hc_xfer *x)
 	bool ok = true;
 
 	buf_reset(b);
-	http_cache_hit_close(&x->hit);
+	http_client_cache_hit_close(&x->hit);
 	x->conditional = false;
 	if (o->cache_dir && strcmp(x->method, "GET") == 0 &&
-	    http_cache_lookup(o->cache_dir, x->url.str, &x->hit) == 1)
+	    http_client_cache_lookup(o->cache_dir, x->url.str, &x->hit) == 1)
 		x->conditional = true;
 
 	ok &= buf_printf(b, "%s %s HTTP/1.1\r\n", x->method,
@@ -502,7 +502,7 @@ hc_xfer_prepare(struct hc_ctx *ctx, struct hc_xfer *x)
 		int k;
 
 		pthread_mutex_lock(&ctx->mu);
-		k = http_cookie_jar_header(&ctx->jar, x->url.host,
+		k = http_client_cookie_jar_header(&ctx->jar, x->url.host,
 		    x->url.target, target_path_len(x->url.target), false,
 		    time(NULL), cookie, sizeof(cookie));
 		pthread_mutex_unlock(&ctx->mu);
@@ -592,7 +592,8 @@ store_cookies(struct hc_ctx *ctx, struct hc_xfer *x)
 	for (size_t i = http_header_next(r->headers, r->nheaders, 0,
 	    "Set-Cookie"); i < r->nheaders; i = http_header_next(r->headers,
 	    r->nheaders, i + 1, "Set-Cookie"))
-		http_cookie_jar_set(&ctx->jar, x->url.host, x->url.target, pl,
+		http_client_cookie_jar_set(&ctx->jar, x->url.host,
+		    x->url.target, pl,
 		    r->headers[i].value.p, r->headers[i].value.n, now);
 	pthread_mutex_unlock(&ctx->mu);
 }
@@ -682,7 +683,7 @@ read_head(struct hc_ctx *ctx, struct hc_conn *c, struct hc_xfer *x,
 struct body_out {
 	struct hc_xfer *x;
 	bool deliver;
-	struct http_cache_writer *cw;
+	struct http_client_cache_writer *cw;
 	uint64_t read;		/* body bytes read, delivered or not */
 };
 
@@ -695,7 +696,7 @@ body_put(struct body_out *bo, const uint8_t *p, size_t n)
 	if (n == 0 || !bo->deliver)
 		return HC_OK;	/* a redirect's body: read and dropped */
 	x->bytes += n;
-	if (bo->cw && http_cache_write(bo->cw, p, n) < 0)
+	if (bo->cw && http_client_cache_write(bo->cw, p, n) < 0)
 		bo->cw = NULL;		/* the cache is best effort */
 	if (x->sink && x->sink(x->sink_arg, p, n) < 0)
 		return xerr(x, HC_WRITE, "failed writing the body"), HC_WRITE;
@@ -833,7 +834,7 @@ serve_cached(struct hc_xfer *x, struct body_out *bo)
 int
 hc_xfer_read(struct hc_ctx *ctx, struct hc_conn *c, struct hc_xfer *x)
 {
-	struct http_cache_writer cw;
+	struct http_client_cache_writer cw;
 	struct body_out bo = { x, true, NULL, 0 };
 	bool any = false;
 	int rc;
@@ -867,11 +868,11 @@ hc_xfer_read(struct hc_ctx *ctx, struct hc_conn *c, struct hc_xfer *x)
 		rc = read_body(ctx, c, x, &bo);	/* none, by the rules */
 		if (rc == HC_OK)
 			rc = serve_cached(x, &bo);
-		http_cache_hit_close(&x->hit);
+		http_client_cache_hit_close(&x->hit);
 		x->t_done = hc_now_ms();
 		return rc ? rc : HC_OK;
 	} else if (ctx->o->cache_dir && cacheable(x)) {
-		struct http_cache_meta m;
+		struct http_client_cache_meta m;
 
 		memset(&m, 0, sizeof(m));
 		snprintf(m.url, sizeof(m.url), "%s", x->url.str);
@@ -881,17 +882,17 @@ hc_xfer_read(struct hc_ctx *ctx, struct hc_conn *c, struct hc_xfer *x)
 		header_copy(&x->r, "Content-Type", m.content_type,
 		    sizeof(m.content_type));
 		m.stored = (int64_t)time(NULL);
-		if (http_cache_begin(&cw, ctx->o->cache_dir, &m) == 0)
+		if (http_client_cache_begin(&cw, ctx->o->cache_dir, &m) == 0)
 			bo.cw = &cw;
 	}
-	http_cache_hit_close(&x->hit);
+	http_client_cache_hit_close(&x->hit);
 	rc = read_body(ctx, c, x, &bo);
 	x->t_done = hc_now_ms();
 	if (bo.cw) {
 		if (rc == HC_OK)
-			http_cache_commit(bo.cw);
+			http_client_cache_commit(bo.cw);
 		else
-			http_cache_abort(bo.cw);
+			http_client_cache_abort(bo.cw);
 	}
 	if (rc == HC_OK)
 		c->served++;

@@ -1,5 +1,5 @@
-/* http_page.c - "camada get --page URL": fetches a base HTML file and every
- * object it references, the way a browser does, and prints per object its
+/* http_client_page.c - "camada get --page URL": fetches a base HTML file and
+ * every object it references, the way a browser does, and prints per object its
  * status, size and times. Persistent connections (one per host, or N with
  * --parallel N, each on its own thread), optional pipelining, or with
  * --no-keepalive a new connection per object: the textbook's comparison of
@@ -379,7 +379,7 @@ print_row(size_t i, const struct page_obj *o)
 }
 
 int
-hc_page_run(struct hc_ctx *ctx)
+http_client_page_run(struct hc_ctx *ctx)
 {
 	const struct hc_opts *o = ctx->o;
 	struct page pg;
