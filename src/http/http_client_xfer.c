@@ -120,6 +120,47 @@ timeout_err(const struct hc_ctx *ctx, struct hc_xfer *x, const char *what)
 
 /* ---- connections --------------------------------------------------------- */
 
+struct stub_wait {
+	int done, n;
+	struct sock_addr *out;
+	char *err;
+	size_t errlen;
+};
+
+static void
+stub_done(void *arg, int n, const struct sock_addr *a, const char *err)
+{
+	struct stub_wait *w = arg;
+
+	w->done = 1;
+	w->n = n;
+	for (int i = 0; i < n; i++)
+		w->out[i] = a[i];
+	snprintf(w->err, w->errlen, "%s", err ? err : "");
+}
+
+static int
+stub_lookup(const struct sock_addr *server, const char *name, int port,
+    struct sock_addr *out, char *err, size_t errlen)
+{
+	struct loop *loop = loop_new();
+	struct dns_stub_conf sc;
+	struct stub_wait w = { 0, -1, out, err, errlen };
+
+	memset(&sc, 0, sizeof(sc));
+	sc.server = *server;
+	if (loop == NULL || dns_stub_start(loop, &sc, name, port, stub_done,
+	    &w) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		loop_free(loop);
+		return -1;
+	}
+	while (!w.done)
+		loop_once(loop, 100);
+	loop_free(loop);
+	return w.n;
+}
+
 void
 hc_conn_close(struct hc_conn *c)
 {
@@ -162,8 +203,8 @@ conn_open(struct hc_ctx *ctx, struct hc_xfer *x, struct hc_conn **out)
 		na = 1;
 	} else if (ctx->o->use_resolver) {
 		char derr[160];
-		int n = dns_stub_lookup(&ctx->o->resolver, u->host, u->port,
-		    addrs, 16, 2000, derr, sizeof(derr));
+		int n = stub_lookup(&ctx->o->resolver, u->host, u->port,
+		    addrs, derr, sizeof(derr));
 		if (n < 0)
 			return xerr(x, HC_RESOLVE, "could not resolve host: "
 			    "%s (%s)", u->host, derr), HC_RESOLVE;
