@@ -196,7 +196,8 @@ dns_stub_system_server(const char *resolv_conf, struct sock_addr *out,
 
 		while (p < le && (*p == ' ' || *p == '\t'))
 			p++;
-		if ((size_t)(le - p) > 11 && strncmp(p, "nameserver", 10) == 0 &&
+		if ((size_t)(le - p) > 11 &&
+		    strncmp(p, "nameserver", 10) == 0 &&
 		    (p[10] == ' ' || p[10] == '\t')) {
 			v = p + 11;
 			while (v < le && (*v == ' ' || *v == '\t'))
@@ -237,7 +238,8 @@ read_answer(struct stub_ask *k, const uint8_t *msg, size_t len)
 	dns_arena_init(&arena, mem, STUB_ARENA);
 	if (dns_msg_parse(msg, len, &m, &arena) < 0) {
 		k->failed = 1;
-		snprintf(k->err, sizeof(k->err), "bad answer from the resolver");
+		snprintf(k->err, sizeof(k->err), "bad answer from the "
+		    "resolver");
 		goto out;
 	}
 	if (m.rcode == DNS_RCODE_NXDOMAIN)
@@ -261,10 +263,15 @@ read_answer(struct stub_ask *k, const uint8_t *msg, size_t len)
 			if (rr->type == DNS_T_CNAME && !moved) {
 				int l = dns_name_len(rr->rdata, rr->rdlen);
 				if (l > 0) {
+					/* scan again for the new name (an
+					 * RR after this one would be seen
+					 * twice otherwise) */
 					memcpy(target, rr->rdata, (size_t)l);
 					moved = 1;
+					break;
 				}
-			} else if (rr->type == k->qtype && k->n < DNS_STUB_MAX) {
+			} else if (rr->type == k->qtype &&
+			    k->n < DNS_STUB_MAX) {
 				if (k->qtype == DNS_T_A && rr->rdlen == 4)
 					set_addr(&k->a[k->n++], AF_INET,
 					    rr->rdata, s->port);

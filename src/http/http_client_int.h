@@ -110,7 +110,8 @@ struct hc_xfer {
 
 	/* the lane's bookkeeping */
 	int hops;			/* redirects followed */
-	int stale;			/* sent again after a stale connection */
+	int stale;			/* sent again: the connection was
+					 * stale */
 
 	/* out */
 	char *head;			/* the final response head, owned */
@@ -137,7 +138,8 @@ struct hc_xfer {
  * loop when every exchange has its code. */
 struct hc_lane {
 	struct hc_ctx *ctx;
-	struct hc_xfer **xs;		/* borrowed */
+	struct hc_xfer **xs;		/* the exchanges are borrowed; a
+					 * pipelined lane reorders this array */
 	size_t n;
 	size_t depth;
 	bool pool_first;		/* the first connection may be a parked

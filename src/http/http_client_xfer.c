@@ -1063,8 +1063,7 @@ lane_follow_phase(struct hc_lane *l)
 	for (size_t i = 0; i < l->n; i++) {
 		struct hc_xfer *x = l->xs[i];
 		if (x->code == HC_OK && x->has_location && x->follow)
-			l->xs[k++] = x;		/* the array is ours to reorder:
-						 * its owner keeps the objects */
+			l->xs[k++] = x;	/* the array is the lane's */
 	}
 	if (k == 0)
 		return false;
