@@ -321,6 +321,7 @@ lookup_cancel(void *h)
 }
 
 static void lane_timeout(struct hc_lane *l);
+static void lane_step(struct hc_lane *l);
 
 static void
 on_deadline(struct loop *loop, struct timer *t, void *arg)
@@ -1012,7 +1013,9 @@ on_upstream(void *arg, enum upstream_ev ev, const struct upstream_result *r)
 			    u->port, hc->id);
 	}
 	l->hc = hc;
-	lane_kick(l);
+	/* send now, not a pass later: this runs from the loop (a task or
+	 * the conn's own CONNECTED), where writing to it is allowed */
+	lane_step(l);
 }
 
 static void
