@@ -2,7 +2,7 @@
  * hosts file and RFC 6761 names answered here, the rest as two dns_query
  * exchanges (A and AAAA at once) whose answers are read for the chain. */
 #include <arpa/inet.h>
-#include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,38 +114,36 @@ under(const char *name, size_t l, const char *label)
 	    strncasecmp(name + l - k, label, k) == 0;
 }
 
-/* The hosts file's addresses for name: IPv6 ones first, then IPv4, each in
- * file order. Returns how many (0: not listed or no file). */
-static int
-hosts_lookup(const char *file, const char *name, size_t nl, int port,
-    struct sock_addr *out)
+static bool
+is_blank(char c)
 {
-	char *data, err[128];
-	size_t len;
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+int
+dns_stub_hosts_find(const char *data, size_t len, const char *name,
+    size_t nl, int port, struct sock_addr *out, int max)
+{
 	int n = 0;
 
-	if (file_read_all(file ? file : "/etc/hosts", STUB_FILE_MAX, &data,
-	    &len, NULL, err, sizeof(err)) < 0)
-		return 0;
 	for (int pass = 0; pass < 2; pass++) {
 		int want = pass == 0 ? AF_INET6 : AF_INET;
-		char *p = data, *end = data + len;
+		const char *p = data, *end = data + len;
 
-		while (p < end && n < DNS_STUB_MAX) {
-			char *eol = memchr(p, '\n', (size_t)(end - p));
-			char *le = eol ? eol : end, *f[32];
+		while (p < end && n < max) {
+			const char *eol = memchr(p, '\n', (size_t)(end - p));
+			const char *le = eol ? eol : end, *f[32];
 			size_t nf = 0, fl[32];
 
-			for (char *q = p; q < le && nf < 32;) {
+			for (const char *q = p; q < le && nf < 32;) {
 				if (*q == '#')
 					break;
-				if (isspace((unsigned char)*q)) {
+				if (is_blank(*q)) {
 					q++;
 					continue;
 				}
 				f[nf] = q;
-				while (q < le && !isspace((unsigned char)*q) &&
-				    *q != '#')
+				while (q < le && !is_blank(*q) && *q != '#')
 					q++;
 				fl[nf] = (size_t)(q - f[nf]);
 				nf++;
@@ -171,8 +169,56 @@ hosts_lookup(const char *file, const char *name, size_t nl, int port,
 				set_addr(&out[n++], want, b, port);
 		}
 	}
+	return n;
+}
+
+/* The hosts file's addresses for name (see dns_stub_hosts_find); 0 when
+ * it is not listed or there is no file. */
+static int
+hosts_lookup(const char *file, const char *name, size_t nl, int port,
+    struct sock_addr *out)
+{
+	char *data, err[128];
+	size_t len;
+	int n;
+
+	if (file_read_all(file ? file : "/etc/hosts", STUB_FILE_MAX, &data,
+	    &len, NULL, err, sizeof(err)) < 0)
+		return 0;
+	n = dns_stub_hosts_find(data, len, name, nl, port, out, DNS_STUB_MAX);
 	free(data);
 	return n;
+}
+
+int
+dns_stub_resolv_first(const char *data, size_t len, struct sock_addr *out)
+{
+	for (const char *p = data, *end = data + len; p < end;) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *le = eol ? eol : end, *v;
+		size_t vl = 0;
+
+		while (p < le && is_blank(*p))
+			p++;
+		if ((size_t)(le - p) > 11 &&
+		    strncmp(p, "nameserver", 10) == 0 && is_blank(p[10])) {
+			v = p + 11;
+			while (v < le && is_blank(*v))
+				v++;
+			while (v + vl < le && !is_blank(v[vl]) &&
+			    v[vl] != '#' && v[vl] != ';')
+				vl++;
+			char as[INET6_ADDRSTRLEN];
+			if (vl > 0 && vl < sizeof(as)) {
+				memcpy(as, v, vl);
+				as[vl] = '\0';
+				if (literal(as, 53, out))
+					return 0;
+			}
+		}
+		p = eol ? eol + 1 : end;
+	}
+	return -1;
 }
 
 int
@@ -182,42 +228,18 @@ dns_stub_system_server(const char *resolv_conf, struct sock_addr *out,
 	const char *file = resolv_conf ? resolv_conf : "/etc/resolv.conf";
 	char *data, ferr[128];
 	size_t len;
-	int found = 0;
+	int r;
 
 	if (file_read_all(file, STUB_FILE_MAX, &data, &len, NULL, ferr,
 	    sizeof(ferr)) < 0) {
 		snprintf(err, errlen, "%s: %s", file, ferr);
 		return -1;
 	}
-	for (char *p = data, *end = data + len; p < end && !found;) {
-		char *eol = memchr(p, '\n', (size_t)(end - p));
-		char *le = eol ? eol : end, *v;
-		size_t vl;
-
-		while (p < le && (*p == ' ' || *p == '\t'))
-			p++;
-		if ((size_t)(le - p) > 11 &&
-		    strncmp(p, "nameserver", 10) == 0 &&
-		    (p[10] == ' ' || p[10] == '\t')) {
-			v = p + 11;
-			while (v < le && (*v == ' ' || *v == '\t'))
-				v++;
-			vl = strcspn(v, " \t\r\n#;");
-			if (v + vl > le)
-				vl = (size_t)(le - v);
-			char as[INET6_ADDRSTRLEN];
-			if (vl > 0 && vl < sizeof(as)) {
-				memcpy(as, v, vl);
-				as[vl] = '\0';
-				found = literal(as, 53, out);
-			}
-		}
-		p = eol ? eol + 1 : end;
-	}
+	r = dns_stub_resolv_first(data, len, out);
 	free(data);
-	if (!found)
+	if (r < 0)
 		snprintf(err, errlen, "%s: no nameserver", file);
-	return found ? 0 : -1;
+	return r;
 }
 
 /* Reads one answer into k->a (the chain from the name asked). */

@@ -58,4 +58,15 @@ void dns_stub_cancel(struct dns_stub *s);
 int dns_stub_system_server(const char *resolv_conf, struct sock_addr *out,
     char *err, size_t errlen);
 
+/* Pure helpers over a file's bytes p[0..n) (fuzzed: tests/fuzz/
+ * fuzz_dns_stub.c). The hosts file's addresses for name (nl bytes, no
+ * final dot; matched ignoring case against every name of a line): IPv6
+ * ones first, then IPv4, each in file order, into out[0..max) with port
+ * set. Returns how many. */
+int dns_stub_hosts_find(const char *p, size_t n, const char *name, size_t nl,
+    int port, struct sock_addr *out, int max);
+/* The first "nameserver" line of resolv.conf bytes with an IP address:
+ * 0 and *out (port 53), or -1. */
+int dns_stub_resolv_first(const char *p, size_t n, struct sock_addr *out);
+
 #endif
