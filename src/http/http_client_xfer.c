@@ -1121,8 +1121,24 @@ lane_step(struct hc_lane *l)
 				lane_acquire(l, x);
 			return;
 		}
-		/* one by one: back to the pool after each, as a browser's
-		 * tabs share it; taken again for the next */
+		/* one by one, the same host again: the connection is kept
+		 * (a round trip through the pool would hand back this very
+		 * one); -v tells it as the pool would */
+		if (l->sent == l->next && hc->used && l->depth == 1 &&
+		    hc->reusable && hc->port == x->url.port &&
+		    strcasecmp(hc->host, x->url.host) == 0 &&
+		    conn_is_open(hc->c) && hc->c->in.len == 0) {
+			if (ctx->o->verbose) {
+				hc_verbose("Connection #%d to host %s left "
+				    "intact", hc->id, hc->host);
+				hc_verbose("Re-using existing connection #%d "
+				    "with host %s", hc->id, hc->host);
+			}
+			hc->used = false;
+			x->reused = true;
+		}
+		/* another host, or a connection that cannot go on: back to
+		 * the pool (or closed), and one for x is taken */
 		if (l->sent == l->next && (hc->used || !hc->reusable ||
 		    hc->port != x->url.port || strcasecmp(hc->host,
 		    x->url.host) != 0) && (l->depth == 1 || !hc->reusable)) {
