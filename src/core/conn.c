@@ -867,3 +867,18 @@ on_timer(struct loop *loop, struct timer *t, void *arg)
 	}
 	conn_arm(c);
 }
+
+/* --- for core/upstream.h --- */
+
+void
+conn_set_handler(struct conn *c, conn_cb *cb, void *user)
+{
+	c->cb = cb;
+	c->user = user;
+}
+
+int
+conn_is_open(const struct conn *c)
+{
+	return !c->closing && !c->dead && !c->rd_eof && !c->connecting;
+}

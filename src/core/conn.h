@@ -178,4 +178,12 @@ void conn_set_linger(struct conn *c, uint64_t ms);
 /* The peer's address as text, for logs ("1.2.3.4:5678"). */
 const char *conn_peer_str(const struct conn *c, char *out, size_t n);
 
+/* ---- for core/upstream.h: connections that change hands (a pool parks an
+ * idle one, a client takes it back) ---- */
+/* c's events go to cb with user from now on. */
+void conn_set_handler(struct conn *c, conn_cb *cb, void *user);
+/* 1 while c can carry another exchange: not closing or closed, and the
+ * peer has not finished sending; else 0. */
+int conn_is_open(const struct conn *c);
+
 #endif

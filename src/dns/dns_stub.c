@@ -1,146 +1,281 @@
-/* dns_stub.c - see dns_stub.h. */
+/* dns_stub.c - the stub lookup on the loop (see dns_stub.h): literals, the
+ * hosts file and RFC 6761 names answered here, the rest as two dns_query
+ * exchanges (A and AAAA at once) whose answers are read for the chain. */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <strings.h>
 
+#include "core/file.h"
 #include "dns/dns_query.h"
 #include "dns/dns_rr.h"
 #include "dns/dns_stub.h"
 #include "dns/dns_text.h"
 #include "dns/dns_wire.h"
 
+#define STUB_TIMEOUT_MS 2000
 #define STUB_TRIES 3
+#define STUB_FILE_MAX (1u << 20)	/* hosts and resolv.conf, at most */
+#define STUB_ARENA (64 * 1024)
 
-static int
-wait_in(int fd, int ms)
+/* One of the two questions. */
+struct stub_ask {
+	struct dns_stub *s;
+	uint16_t qtype;
+	struct dns_query *q;	/* NULL when answered */
+	int failed;
+	char err[DNS_STUB_ERR_LEN];
+	struct sock_addr a[DNS_STUB_MAX];
+	int n;
+};
+
+struct dns_stub {
+	struct loop *loop;
+	dns_stub_cb *cb;
+	void *arg;
+	int port;
+	uint8_t qname[DNS_NAME_MAX];
+	struct stub_ask ask[2];		/* A, AAAA */
+	int waiting;			/* questions not answered yet */
+	struct loop_task task;		/* answers found without a query */
+	struct sock_addr a[DNS_STUB_MAX];
+	int n;				/* -1: failed */
+	char err[DNS_STUB_ERR_LEN];
+};
+
+static void
+stub_finish(struct dns_stub *s)
 {
-	struct pollfd p = { fd, POLLIN, 0 };
-	int r;
-
-	do
-		r = poll(&p, 1, ms);
-	while (r < 0 && errno == EINTR);
-	return r;
+	s->cb(s->arg, s->n, s->a, s->err);
+	free(s);
 }
 
-/* One exchange over UDP (retried) or TCP. Returns the reply length or -1. */
-static ssize_t
-exchange(const struct sock_addr *server, const uint8_t *q, size_t qn,
-    uint16_t id, const uint8_t *qname, uint16_t qtype, int tcp, uint8_t *resp,
-    size_t cap, int timeout_ms)
+static void
+stub_task(struct loop *loop, void *arg)
 {
-	int fd = socket(server->ss.ss_family,
-	    (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
-	ssize_t n = -1;
+	stub_finish(arg);
+}
 
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (const struct sockaddr *)&server->ss, server->len) < 0)
-		goto out;
-	if (tcp) {
-		uint8_t frame[2 + 512];
-		size_t got = 0, want = 0;
-		if (qn > 512)
-			goto out;
-		frame[0] = (uint8_t)(qn >> 8);
-		frame[1] = (uint8_t)qn;
-		memcpy(frame + 2, q, qn);
-		if (send(fd, frame, qn + 2, MSG_NOSIGNAL) != (ssize_t)(qn + 2))
-			goto out;
-		uint8_t len[2];
-		while (got < 2) {
-			if (wait_in(fd, timeout_ms) <= 0)
-				goto out;
-			ssize_t r = recv(fd, len + got, 2 - got, 0);
-			if (r <= 0)
-				goto out;
-			got += (size_t)r;
-		}
-		want = (size_t)len[0] << 8 | len[1];
-		if (want > cap)
-			goto out;
-		got = 0;
-		while (got < want) {
-			if (wait_in(fd, timeout_ms) <= 0)
-				goto out;
-			ssize_t r = recv(fd, resp + got, want - got, 0);
-			if (r <= 0)
-				goto out;
-			got += (size_t)r;
-		}
-		/* the same checks as over UDP: this answers our question */
-		if (dns_query_matches(resp, want, id, qname, qtype, DNS_C_IN))
-			n = (ssize_t)want;
-		goto out;
+static void
+set_addr(struct sock_addr *a, int family, const void *bytes, int port)
+{
+	memset(a, 0, sizeof(*a));
+	if (family == AF_INET) {
+		struct sockaddr_in *s = (struct sockaddr_in *)&a->ss;
+		s->sin_family = AF_INET;
+		memcpy(&s->sin_addr, bytes, 4);
+		a->len = sizeof(*s);
+	} else {
+		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&a->ss;
+		s->sin6_family = AF_INET6;
+		memcpy(&s->sin6_addr, bytes, 16);
+		a->len = sizeof(*s);
 	}
-	for (int i = 0; i < STUB_TRIES && n < 0; i++) {
-		if (send(fd, q, qn, 0) < 0 && errno != ECONNREFUSED)
-			break;
-		while (wait_in(fd, timeout_ms) > 0) {
-			ssize_t r = recv(fd, resp, cap, 0);
-			if (r < 0)
-				break;
-			/* connect() filters the source; check the rest */
-			if (dns_query_matches(resp, (size_t)r, id, qname, qtype,
-			    DNS_C_IN)) {
-				n = r;
-				break;
+	sock_addr_set_port(a, port);
+}
+
+/* An IP literal, bracketed or not: 1 and *a, else 0. */
+static int
+literal(const char *name, int port, struct sock_addr *a)
+{
+	char tmp[INET6_ADDRSTRLEN + 2];
+	uint8_t b[16];
+	size_t l = strlen(name);
+
+	if (inet_pton(AF_INET, name, b) == 1) {
+		set_addr(a, AF_INET, b, port);
+		return 1;
+	}
+	if (l >= 2 && name[0] == '[' && name[l - 1] == ']' &&
+	    l - 2 < sizeof(tmp)) {
+		memcpy(tmp, name + 1, l - 2);
+		tmp[l - 2] = '\0';
+		name = tmp;
+	}
+	if (inet_pton(AF_INET6, name, b) == 1) {
+		set_addr(a, AF_INET6, b, port);
+		return 1;
+	}
+	return 0;
+}
+
+/* Whether name (no trailing dot) is label or ends in ".label". */
+static int
+under(const char *name, size_t l, const char *label)
+{
+	size_t k = strlen(label);
+
+	if (l == k)
+		return strncasecmp(name, label, k) == 0;
+	return l > k && name[l - k - 1] == '.' &&
+	    strncasecmp(name + l - k, label, k) == 0;
+}
+
+static bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+int
+dns_stub_hosts_find(const char *data, size_t len, const char *name,
+    size_t nl, int port, struct sock_addr *out, int max)
+{
+	int n = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		int want = pass == 0 ? AF_INET6 : AF_INET;
+		const char *p = data, *end = data + len;
+
+		while (p < end && n < max) {
+			const char *eol = memchr(p, '\n', (size_t)(end - p));
+			const char *le = eol ? eol : end, *f[32];
+			size_t nf = 0, fl[32];
+
+			for (const char *q = p; q < le && nf < 32;) {
+				if (*q == '#')
+					break;
+				if (is_blank(*q)) {
+					q++;
+					continue;
+				}
+				f[nf] = q;
+				while (q < le && !is_blank(*q) && *q != '#')
+					q++;
+				fl[nf] = (size_t)(q - f[nf]);
+				nf++;
 			}
+			p = eol ? eol + 1 : end;
+			if (nf < 2 || fl[0] >= INET6_ADDRSTRLEN)
+				continue;
+			int match = 0;
+			for (size_t i = 1; i < nf && !match; i++) {
+				size_t k = fl[i];
+				if (k > 1 && f[i][k - 1] == '.')
+					k--;
+				match = k == nl && strncasecmp(f[i], name,
+				    nl) == 0;
+			}
+			if (!match)
+				continue;
+			char as[INET6_ADDRSTRLEN];
+			uint8_t b[16];
+			memcpy(as, f[0], fl[0]);
+			as[fl[0]] = '\0';
+			if (inet_pton(want, as, b) == 1)
+				set_addr(&out[n++], want, b, port);
 		}
 	}
-out:
-	close(fd);
 	return n;
 }
 
-/* Asks for one type and appends the addresses found. 0 or -1. */
+/* The hosts file's addresses for name (see dns_stub_hosts_find); 0 when
+ * it is not listed or there is no file. */
 static int
-ask(const struct sock_addr *server, const uint8_t *qname, uint16_t qtype,
-    int port, struct sock_addr *out, int max, int *nout, int timeout_ms,
+hosts_lookup(const char *file, const char *name, size_t nl, int port,
+    struct sock_addr *out)
+{
+	char *data, err[128];
+	size_t len;
+	int n;
+
+	if (file_read_all(file ? file : "/etc/hosts", STUB_FILE_MAX, &data,
+	    &len, NULL, err, sizeof(err)) < 0)
+		return 0;
+	n = dns_stub_hosts_find(data, len, name, nl, port, out, DNS_STUB_MAX);
+	free(data);
+	return n;
+}
+
+int
+dns_stub_resolv_first(const char *data, size_t len, struct sock_addr *out)
+{
+	for (const char *p = data, *end = data + len; p < end;) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *le = eol ? eol : end, *v;
+		size_t vl = 0;
+
+		while (p < le && is_blank(*p))
+			p++;
+		if ((size_t)(le - p) > 11 &&
+		    strncmp(p, "nameserver", 10) == 0 && is_blank(p[10])) {
+			v = p + 11;
+			while (v < le && is_blank(*v))
+				v++;
+			while (v + vl < le && !is_blank(v[vl]) &&
+			    v[vl] != '#' && v[vl] != ';')
+				vl++;
+			char as[INET6_ADDRSTRLEN];
+			if (vl > 0 && vl < sizeof(as)) {
+				memcpy(as, v, vl);
+				as[vl] = '\0';
+				if (literal(as, 53, out))
+					return 0;
+			}
+		}
+		p = eol ? eol + 1 : end;
+	}
+	return -1;
+}
+
+int
+dns_stub_system_server(const char *resolv_conf, struct sock_addr *out,
     char *err, size_t errlen)
 {
-	static uint8_t arena_mem[64 * 1024];
-	uint8_t q[512], resp[DNS_MSG_MAX];
+	const char *file = resolv_conf ? resolv_conf : "/etc/resolv.conf";
+	char *data, ferr[128];
+	size_t len;
+	int r;
+
+	if (file_read_all(file, STUB_FILE_MAX, &data, &len, NULL, ferr,
+	    sizeof(ferr)) < 0) {
+		snprintf(err, errlen, "%s: %s", file, ferr);
+		return -1;
+	}
+	r = dns_stub_resolv_first(data, len, out);
+	free(data);
+	if (r < 0)
+		snprintf(err, errlen, "%s: no nameserver", file);
+	return r;
+}
+
+/* Reads one answer into k->a (the chain from the name asked). */
+static void
+read_answer(struct stub_ask *k, const uint8_t *msg, size_t len)
+{
+	struct dns_stub *s = k->s;
+	uint8_t *mem = malloc(STUB_ARENA);
+	uint8_t target[DNS_NAME_MAX];
 	struct dns_arena arena;
 	struct dns_msg m;
-	uint16_t id = dns_random16();
-	int qn = dns_query_build(q, sizeof(q), id, qname, qtype, DNS_C_IN, 1,
-	    1232);
-	ssize_t n;
 
-	if (qn < 0) {
-		snprintf(err, errlen, "cannot build the query");
-		return -1;
+	if (mem == NULL) {
+		k->failed = 1;
+		snprintf(k->err, sizeof(k->err), "out of memory");
+		return;
 	}
-	n = exchange(server, q, (size_t)qn, id, qname, qtype, 0, resp,
-	    sizeof(resp), timeout_ms);
-	if (n >= 2 + DNS_HDR_LEN && (dns_get16(resp + 2) & DNS_FLAG_TC))
-		n = exchange(server, q, (size_t)qn, id, qname, qtype, 1, resp,
-		    sizeof(resp), timeout_ms);
-	if (n < 0) {
-		snprintf(err, errlen, "no answer from the resolver");
-		return -1;
-	}
-	dns_arena_init(&arena, arena_mem, sizeof(arena_mem));
-	if (dns_msg_parse(resp, (size_t)n, &m, &arena) < 0) {
-		snprintf(err, errlen, "bad answer from the resolver");
-		return -1;
+	dns_arena_init(&arena, mem, STUB_ARENA);
+	if (dns_msg_parse(msg, len, &m, &arena) < 0) {
+		k->failed = 1;
+		snprintf(k->err, sizeof(k->err), "bad answer from the "
+		    "resolver");
+		goto out;
 	}
 	if (m.rcode == DNS_RCODE_NXDOMAIN)
-		return 0;
+		goto out;
 	if (m.rcode != DNS_RCODE_NOERROR) {
 		char rc[32];
 		dns_rcode_to_text(m.rcode, rc, sizeof(rc));
-		snprintf(err, errlen, "the resolver answered %s", rc);
-		return -1;
+		k->failed = 1;
+		snprintf(k->err, sizeof(k->err), "the resolver answered %s",
+		    rc);
+		goto out;
 	}
 	/* follow the chain: the name asked, then each CNAME target */
-	uint8_t target[DNS_NAME_MAX];
-	memcpy(target, qname, (size_t)dns_name_len(qname, DNS_NAME_MAX));
+	memcpy(target, s->qname, (size_t)dns_name_len(s->qname, DNS_NAME_MAX));
 	for (int hop = 0; hop < 16; hop++) {
 		int moved = 0;
 		for (int i = 0; i < m.count[DNS_SEC_ANSWER]; i++) {
@@ -150,55 +285,154 @@ ask(const struct sock_addr *server, const uint8_t *qname, uint16_t qtype,
 			if (rr->type == DNS_T_CNAME && !moved) {
 				int l = dns_name_len(rr->rdata, rr->rdlen);
 				if (l > 0) {
+					/* scan again for the new name (an
+					 * RR after this one would be seen
+					 * twice otherwise) */
 					memcpy(target, rr->rdata, (size_t)l);
 					moved = 1;
+					break;
 				}
-			} else if (rr->type == qtype && *nout < max) {
-				struct sock_addr *a = &out[*nout];
-				memset(a, 0, sizeof(*a));
-				if (qtype == DNS_T_A && rr->rdlen == 4) {
-					struct sockaddr_in *s = (struct sockaddr_in *)&a->ss;
-					s->sin_family = AF_INET;
-					memcpy(&s->sin_addr, rr->rdata, 4);
-					a->len = sizeof(*s);
-				} else if (qtype == DNS_T_AAAA && rr->rdlen == 16) {
-					struct sockaddr_in6 *s =
-					    (struct sockaddr_in6 *)&a->ss;
-					s->sin6_family = AF_INET6;
-					memcpy(&s->sin6_addr, rr->rdata, 16);
-					a->len = sizeof(*s);
-				} else {
-					continue;
-				}
-				sock_addr_set_port(a, port);
-				(*nout)++;
+			} else if (rr->type == k->qtype &&
+			    k->n < DNS_STUB_MAX) {
+				if (k->qtype == DNS_T_A && rr->rdlen == 4)
+					set_addr(&k->a[k->n++], AF_INET,
+					    rr->rdata, s->port);
+				else if (k->qtype == DNS_T_AAAA &&
+				    rr->rdlen == 16)
+					set_addr(&k->a[k->n++], AF_INET6,
+					    rr->rdata, s->port);
 			}
 		}
 		if (!moved)
 			break;
 	}
-	return 0;
+out:
+	free(mem);
 }
 
-int
-dns_stub_lookup(const struct sock_addr *server, const char *name, int port,
-    struct sock_addr *out, int max, int timeout_ms, char *err, size_t errlen)
+/* Both answered: A's addresses, then AAAA's. A failure of A fails the
+ * lookup; one of AAAA only when A found nothing (as a host library does). */
+static void
+combine(struct dns_stub *s)
 {
-	uint8_t qname[DNS_NAME_MAX];
-	const char *why = NULL;
-	int n = 0;
+	struct stub_ask *a = &s->ask[0], *aaaa = &s->ask[1];
 
-	if (dns_name_from_text(name, strlen(name), (const uint8_t *)"", qname,
-	    &why) < 0) {
-		snprintf(err, errlen, "bad host name '%s'%s%s", name,
-		    why ? ": " : "", why ? why : "");
-		return -1;
+	s->n = 0;
+	if (a->failed || (aaaa->failed && a->n == 0)) {
+		snprintf(s->err, sizeof(s->err), "%s",
+		    a->failed ? a->err : aaaa->err);
+		s->n = -1;
+		return;
 	}
-	if (ask(server, qname, DNS_T_A, port, out, max, &n, timeout_ms, err,
-	    errlen) < 0)
-		return -1;
-	if (ask(server, qname, DNS_T_AAAA, port, out, max, &n, timeout_ms,
-	    err, errlen) < 0 && n == 0)
-		return -1;
-	return n;
+	for (int j = 0; j < 2; j++)
+		for (int i = 0; i < s->ask[j].n && s->n < DNS_STUB_MAX; i++)
+			s->a[s->n++] = s->ask[j].a[i];
+	if (s->n == 0)
+		snprintf(s->err, sizeof(s->err), "no address");
+}
+
+static void
+on_answer(void *arg, enum dns_query_status st, const uint8_t *msg, size_t n,
+    int tcp)
+{
+	struct stub_ask *k = arg;
+	struct dns_stub *s = k->s;
+
+	k->q = NULL;	/* dns_query frees it after this call */
+	if (st == DNS_QUERY_OK) {
+		read_answer(k, msg, n);
+	} else {
+		k->failed = 1;
+		snprintf(k->err, sizeof(k->err), "no answer from the resolver");
+	}
+	if (--s->waiting > 0)
+		return;
+	combine(s);
+	stub_finish(s);
+}
+
+struct dns_stub *
+dns_stub_start(struct loop *loop, const struct dns_stub_conf *conf,
+    const char *name, int port, dns_stub_cb *cb, void *arg)
+{
+	struct dns_stub *s = calloc(1, sizeof(*s));
+	struct dns_query_opts o;
+	struct sock_addr server;
+	const char *why = NULL;
+	size_t nl = strlen(name);
+
+	if (s == NULL)
+		return NULL;
+	s->loop = loop;
+	s->cb = cb;
+	s->arg = arg;
+	s->port = port;
+	/* every answer found here still comes from the loop */
+	loop_defer(loop, &s->task, stub_task, s);
+	if (literal(name, port, &s->a[0])) {
+		s->n = 1;
+		return s;
+	}
+	if (nl > 1 && name[nl - 1] == '.')
+		nl--;
+	if ((s->n = hosts_lookup(conf->hosts_file, name, nl, port,
+	    s->a)) > 0)
+		return s;
+	if (under(name, nl, "localhost")) {
+		static const uint8_t lo4[4] = { 127, 0, 0, 1 };
+		set_addr(&s->a[0], AF_INET6, &in6addr_loopback, port);
+		set_addr(&s->a[1], AF_INET, lo4, port);
+		s->n = 2;
+		return s;
+	}
+	if (under(name, nl, "invalid")) {
+		snprintf(s->err, sizeof(s->err), "no address");
+		return s;
+	}
+	s->n = -1;
+	if (dns_name_from_text(name, strlen(name), (const uint8_t *)"",
+	    s->qname, &why) < 0) {
+		snprintf(s->err, sizeof(s->err), "bad host name '%s'%s%s",
+		    name, why ? ": " : "", why ? why : "");
+		return s;
+	}
+	server = conf->server;
+	if (server.len == 0 && dns_stub_system_server(conf->resolv_conf,
+	    &server, s->err, sizeof(s->err)) < 0)
+		return s;
+	memset(&o, 0, sizeof(o));
+	o.timeout_ms = conf->timeout_ms ? conf->timeout_ms : STUB_TIMEOUT_MS;
+	o.tries = conf->tries > 0 ? conf->tries : STUB_TRIES;
+	o.edns_size = 1232;
+	o.rd = 1;
+	s->ask[0].qtype = DNS_T_A;
+	s->ask[1].qtype = DNS_T_AAAA;
+	for (int i = 0; i < 2; i++) {
+		struct stub_ask *k = &s->ask[i];
+		k->s = s;
+		k->q = dns_query_start(loop, &server, s->qname, k->qtype,
+		    DNS_C_IN, &o, on_answer, k);
+		if (k->q == NULL) {
+			snprintf(s->err, sizeof(s->err), "no answer from the "
+			    "resolver");
+			for (int j = 0; j < i; j++)
+				dns_query_cancel(s->ask[j].q);
+			return s;
+		}
+	}
+	loop_defer_cancel(loop, &s->task);
+	s->waiting = 2;
+	return s;
+}
+
+void
+dns_stub_cancel(struct dns_stub *s)
+{
+	if (s == NULL)
+		return;
+	loop_defer_cancel(s->loop, &s->task);
+	for (int i = 0; i < 2; i++)
+		if (s->ask[i].q)
+			dns_query_cancel(s->ask[i].q);
+	free(s);
 }

@@ -1,6 +1,7 @@
 /* http_client.c - "camada get": the options, the single-URL fetch with
  * its output (stdout or -o, the progress bar on a terminal) and the entry
- * point. The engine is in http_client_xfer.c, --page in http_page.c. */
+ * point, which runs the loop until the work is done. The engine is in
+ * http_client_xfer.c, --page in http_client_page.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -116,6 +117,11 @@ out_sink(void *arg, const uint8_t *p, size_t n)
 	return 0;
 }
 
+static void
+lane_done(struct hc_lane *l)
+{
+}
+
 static int
 single_fetch(struct hc_ctx *ctx)
 {
@@ -144,8 +150,20 @@ single_fetch(struct hc_ctx *ctx)
 	out.progress = !o->silent && isatty(STDERR_FILENO);
 	out.start = hc_now_ms();
 	rc = hc_xfer_set_url(x, o->url);
-	if (rc == HC_OK)
-		rc = hc_fetch(ctx, x);
+	if (rc == HC_OK) {
+		struct hc_lane lane;
+
+		memset(&lane, 0, sizeof(lane));
+		lane.ctx = ctx;
+		lane.xs = &x;
+		lane.n = 1;
+		lane.depth = 1;
+		lane.pool_first = true;
+		lane.done = lane_done;
+		hc_lane_start(&lane);
+		hc_ctx_run(ctx);
+		rc = x->code;
+	}
 	if (out.progress && !o->head && x->bytes > HC_PROGRESS_MIN)
 		progress_draw(&out, true);
 	if (rc == HC_OK && out.fd < 0 && out_open(&out) < 0)
@@ -442,7 +460,8 @@ parse_args(int argc, char **argv, struct hc_opts *o)
 			o->method = v;
 		} else if (IS("-d", "--data") ||
 		    IS("--data-binary", "--data-binary")) {
-			int rc = add_data(o, v, strcmp(a, "--data-binary") == 0);
+			int rc = add_data(o, v, strcmp(a,
+			    "--data-binary") == 0);
 			if (rc)
 				return rc;
 		} else if (IS("-H", "--header")) {
@@ -476,7 +495,8 @@ parse_args(int argc, char **argv, struct hc_opts *o)
 		} else if (IS("--resolver", "--resolver")) {
 			char serr[SOCK_ERR_LEN];
 			if (sock_parse_host(v, 53, &o->resolver, serr) < 0) {
-				fprintf(stderr, "camada get: --resolver: %s\n", serr);
+				fprintf(stderr, "camada get: --resolver: %s\n",
+				    serr);
 				return HC_USAGE;
 			}
 			o->use_resolver = true;
@@ -505,7 +525,8 @@ unknown:
 		return HC_USAGE;
 	}
 	if (o->page && (o->head || o->has_data || o->method || o->out_file)) {
-		fprintf(stderr, "camada get: --page fetches with GET and prints "
+		fprintf(stderr,
+		    "camada get: --page fetches with GET and prints "
 		    "a table; it does not go with -I, -d, -X or -o\n");
 		return HC_USAGE;
 	}
@@ -528,29 +549,26 @@ http_client_main(int argc, char **argv)
 		free(o.data);
 		return rc;
 	}
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.o = &o;
-	pthread_mutex_init(&ctx.mu, NULL);
-	http_cookie_jar_init(&ctx.jar);
-	ctx.t0 = hc_now_ms();
-	if (o.max_time > 0)
-		ctx.deadline = ctx.t0 + o.max_time * 1000;
-	if (o.cookie_jar && http_cookie_jar_load(&ctx.jar, o.cookie_jar,
+	if (hc_ctx_init(&ctx, &o) < 0) {
+		hc_ctx_free(&ctx);
+		free(o.data);
+		return HC_WRITE;
+	}
+	if (o.cookie_jar && http_client_cookie_jar_load(&ctx.jar, o.cookie_jar,
 	    time(NULL), err, sizeof(err)) < 0)
 		fprintf(stderr, "camada get: warning: cookie jar %s\n", err);
 	if (o.cache_dir && mkdir(o.cache_dir, 0755) < 0 && errno != EEXIST)
 		fprintf(stderr, "camada get: warning: cache %s: %s\n",
 		    o.cache_dir, strerror(errno));
 
-	rc = o.page ? hc_page_run(&ctx) : single_fetch(&ctx);
+	rc = o.page ? http_client_page_run(&ctx) : single_fetch(&ctx);
 
-	if (o.cookie_jar && http_cookie_jar_save(&ctx.jar, o.cookie_jar,
+	if (o.cookie_jar && http_client_cookie_jar_save(&ctx.jar, o.cookie_jar,
 	    time(NULL), err, sizeof(err)) < 0)
 		fprintf(stderr, "camada get: warning: cannot save cookies: "
 		    "%s\n", err);
-	hc_conn_drain(&ctx);
-	http_cookie_jar_free(&ctx.jar);
-	pthread_mutex_destroy(&ctx.mu);
+	hc_ctx_free(&ctx);
+	http_client_cookie_jar_free(&ctx.jar);
 	free(o.data);
 	return rc;
 }

@@ -65,7 +65,8 @@ struct http_client_url {
 	char host[256];		/* lower case; an IPv6 literal without [] */
 	bool ipv6;
 	int port;		/* 1..65535, 80 when absent */
-	char hostport[272];	/* the Host field: "h", "h:8080", "[::1]:8080" */
+	/* the Host field: "h", "h:8080", "[::1]:8080" */
+	char hostport[272];
 	/* The request-target: "/path?query", never empty. Bytes that may not
 	 * appear in a URI (space, controls, non-ASCII, "<>\"^`{|}\\") are
 	 * percent-encoded; '%' is kept as it is. */
@@ -123,17 +124,17 @@ size_t
 http_client_html_scan(const uint8_t *p, size_t n, http_client_html_cb *cb,
     void *arg);
 
-/* ---- cookies (http_cookie.c) ----------------------------------------- */
+/* ---- cookies (http_client_cookie.c) -------------------------------------- */
 
 /* Longest cookie (name + value) and attribute value we keep: RFC 6265 §6.1
  * asks for at least 4096 bytes per cookie. */
-#define HTTP_COOKIE_MAX 4096
+#define HTTP_CLIENT_COOKIE_MAX 4096
 /* Most cookies in a jar (RFC 6265 §6.1: at least 3000). */
-#define HTTP_COOKIE_JAR_MAX 3000
+#define HTTP_CLIENT_COOKIE_JAR_MAX 3000
 
 /* One Set-Cookie field value, parsed by RFC 6265 §5.2. Slices into the
  * caller's bytes. */
-struct http_cookie_set {
+struct http_client_cookie_set {
 	struct slice name, value;
 	struct slice domain;	/* without a leading '.'; has_domain */
 	struct slice path;	/* has_path: starts with '/' */
@@ -145,35 +146,37 @@ struct http_cookie_set {
 
 /* Returns 0, or -1 when the user agent must ignore the whole field (no '='
  * in the name-value pair, an empty name, a name or value over
- * HTTP_COOKIE_MAX, or a CTL in either). Attributes it cannot parse are
+ * HTTP_CLIENT_COOKIE_MAX, or a CTL in either). Attributes it cannot parse are
  * ignored, as §5.2 says: an Expires that is not a cookie-date, a Max-Age
  * that is not an integer, an empty Domain, a Path not starting with '/'. */
 int
-http_cookie_parse(const uint8_t *p, size_t n, struct http_cookie_set *c);
+http_client_cookie_parse(const uint8_t *p, size_t n,
+    struct http_client_cookie_set *c);
 
 /* The cookie-date of RFC 6265 §5.1.1 (what servers put in Expires: any of
  * the HTTP date forms and many more). 0 and *t set, or -1. */
 int
-http_cookie_date_parse(const uint8_t *p, size_t n, time_t *t);
+http_client_cookie_date_parse(const uint8_t *p, size_t n, time_t *t);
 
 /* §5.1.3: host (lower case) equals domain, or ends with "." + domain and is
  * not an IP address. Case-insensitive. */
 bool
-http_cookie_domain_match(const char *host, const char *domain);
+http_client_cookie_domain_match(const char *host, const char *domain);
 
 /* §5.1.4: whether the request path path[0..n) path-matches cookie_path. */
 bool
-http_cookie_path_match(const char *path, size_t n, const char *cookie_path);
+http_client_cookie_path_match(const char *path, size_t n,
+    const char *cookie_path);
 
 /* §5.1.4 default-path of a request-target path (query excluded by the
  * caller): a prefix of path, or "/". */
 struct slice
-http_cookie_default_path(const char *path, size_t n);
+http_client_cookie_default_path(const char *path, size_t n);
 
 /* One line of a Netscape cookie file (curl's and wget's cookies.txt):
  * domain TAB include-subdomains TAB path TAB secure TAB expiry TAB name TAB
  * value. "#HttpOnly_" before the domain marks an HttpOnly cookie. */
-struct http_cookie_line {
+struct http_client_cookie_line {
 	struct slice domain;	/* as written: a leading '.' is kept */
 	struct slice path, name, value;
 	bool subdomains, secure, http_only;
@@ -185,10 +188,11 @@ struct http_cookie_line {
  * that is neither (too few fields, a bad expiry, an empty domain or name,
  * a path not starting with '/'). A missing value (six fields) is empty. */
 int
-http_cookie_file_line(const uint8_t *p, size_t n, struct http_cookie_line *l);
+http_client_cookie_file_line(const uint8_t *p, size_t n,
+    struct http_client_cookie_line *l);
 
 /* A stored cookie (RFC 6265 §5.3), its strings owned by the jar. */
-struct http_cookie {
+struct http_client_cookie {
 	char *name, *value;
 	char *domain;		/* lower case, no leading '.' */
 	char *path;
@@ -197,22 +201,23 @@ struct http_cookie {
 	bool host_only, secure, http_only;
 };
 
-struct http_cookie_jar {
-	struct http_cookie *c;
+struct http_client_cookie_jar {
+	struct http_client_cookie *c;
 	size_t n, cap;
 	uint64_t seq;
 };
 
 void
-http_cookie_jar_init(struct http_cookie_jar *j);
+http_client_cookie_jar_init(struct http_client_cookie_jar *j);
 void
-http_cookie_jar_free(struct http_cookie_jar *j);
+http_client_cookie_jar_free(struct http_client_cookie_jar *j);
 
 /* Writes c as one file line and a NUL (curl's format: ".example.com" with
  * TRUE for a domain cookie, "#HttpOnly_" for HttpOnly). Returns the length,
  * or -1 if it does not fit. */
 int
-http_cookie_file_format(const struct http_cookie *c, char *out, size_t outsz);
+http_client_cookie_file_format(const struct http_client_cookie *c, char *out,
+    size_t outsz);
 
 /*
  * Applies one Set-Cookie value received from host (lower case) for a
@@ -221,20 +226,20 @@ http_cookie_file_format(const struct http_cookie *c, char *out, size_t outsz);
  * Domain with no dot is accepted only when it is the host itself, a crude
  * public-suffix rule), default-path, replacement of a cookie with the same
  * name, domain and path (keeping its creation order), and deletion when
- * the expiry is in the past. When the jar holds HTTP_COOKIE_JAR_MAX
+ * the expiry is in the past. When the jar holds HTTP_CLIENT_COOKIE_JAR_MAX
  * cookies the oldest goes. Returns 1 stored, 0 ignored or deleted, -1 out
  * of memory.
  */
 int
-http_cookie_jar_set(struct http_cookie_jar *j, const char *host,
+http_client_cookie_jar_set(struct http_client_cookie_jar *j, const char *host,
     const char *path, size_t n, const uint8_t *v, size_t vn, time_t now);
 
 /* Adds a cookie read from a file line, replacing one with the same name,
  * domain and path; an expired line only deletes. When the jar is full the
  * oldest cookie goes. Returns 1, 0 (not stored) or -1 (no memory). */
 int
-http_cookie_jar_add_line(struct http_cookie_jar *j,
-    const struct http_cookie_line *l, time_t now);
+http_client_cookie_jar_add_line(struct http_client_cookie_jar *j,
+    const struct http_client_cookie_line *l, time_t now);
 
 /* The Cookie field value for a request to host and path over a secure
  * channel or not (§5.4): cookies that domain- and path-match and have not
@@ -242,23 +247,23 @@ http_cookie_jar_add_line(struct http_cookie_jar *j,
  * over secure channels. Returns the length written (0: send no Cookie), or
  * -1 when it would not fit outsz. */
 int
-http_cookie_jar_header(const struct http_cookie_jar *j, const char *host,
-    const char *path, size_t n, bool secure, time_t now, char *out,
-    size_t outsz);
+http_client_cookie_jar_header(const struct http_client_cookie_jar *j,
+    const char *host, const char *path, size_t n, bool secure, time_t now,
+    char *out, size_t outsz);
 
 /* Reads a cookie file into the jar. A missing file is an empty jar (0).
  * Returns the number of cookies read, or -1 with err. */
 int
-http_cookie_jar_load(struct http_cookie_jar *j, const char *file, time_t now,
-    char *err, size_t errsz);
+http_client_cookie_jar_load(struct http_client_cookie_jar *j, const char *file,
+    time_t now, char *err, size_t errsz);
 
 /* Writes the jar (unexpired cookies, session ones with expiry 0 as curl
  * does) to file through a temporary file and rename. 0 or -1 with err. */
 int
-http_cookie_jar_save(const struct http_cookie_jar *j, const char *file,
-    time_t now, char *err, size_t errsz);
+http_client_cookie_jar_save(const struct http_client_cookie_jar *j,
+    const char *file, time_t now, char *err, size_t errsz);
 
-/* ---- the cache (http_cache.c) ---------------------------------------- */
+/* ---- the cache (http_client_cache.c) ------------------------------------- */
 
 /* Each URL is one file, DIR/<SHA-256 of the URL in hex>, holding a small
  * text header and then the body:
@@ -272,13 +277,13 @@ http_cookie_jar_save(const struct http_cookie_jar *j, const char *file,
  *	<empty line>
  *	<body bytes>
  */
-#define HTTP_CACHE_VALUE_MAX 512
+#define HTTP_CLIENT_CACHE_VALUE_MAX 512
 
-struct http_cache_meta {
+struct http_client_cache_meta {
 	char url[HTTP_CLIENT_URL_MAX + 300];
-	char etag[HTTP_CACHE_VALUE_MAX];
-	char last_modified[HTTP_CACHE_VALUE_MAX];
-	char content_type[HTTP_CACHE_VALUE_MAX];
+	char etag[HTTP_CLIENT_CACHE_VALUE_MAX];
+	char last_modified[HTTP_CLIENT_CACHE_VALUE_MAX];
+	char content_type[HTTP_CLIENT_CACHE_VALUE_MAX];
 	int64_t stored;
 };
 
@@ -286,16 +291,17 @@ struct http_cache_meta {
  * body starts), PARSE_AGAIN if the empty line has not come yet, or
  * PARSE_ERR (not a cache file, an over-long value, a control character). */
 int
-http_cache_meta_parse(const uint8_t *p, size_t n, struct http_cache_meta *m);
+http_client_cache_meta_parse(const uint8_t *p, size_t n,
+    struct http_client_cache_meta *m);
 
 /* 64 hex digits of SHA-256(url) and a NUL. */
 void
-http_cache_key(const char *url, char hex[65]);
+http_client_cache_key(const char *url, char hex[65]);
 
-/* A cached entry found by http_cache_lookup: fd is open on its file,
+/* A cached entry found by http_client_cache_lookup: fd is open on its file,
  * positioned at the body, size the body's length. */
-struct http_cache_hit {
-	struct http_cache_meta meta;
+struct http_client_cache_hit {
+	struct http_client_cache_meta meta;
 	int fd;
 	uint64_t size;
 };
@@ -303,12 +309,13 @@ struct http_cache_hit {
 /* 1 and an open hit when DIR has an entry for url (with a validator),
  * 0 when not, -1 when the directory cannot be used. */
 int
-http_cache_lookup(const char *dir, const char *url, struct http_cache_hit *h);
+http_client_cache_lookup(const char *dir, const char *url,
+    struct http_client_cache_hit *h);
 void
-http_cache_hit_close(struct http_cache_hit *h);
+http_client_cache_hit_close(struct http_client_cache_hit *h);
 
 /* A new entry written beside the old one and renamed over it on commit. */
-struct http_cache_writer {
+struct http_client_cache_writer {
 	int fd;
 	char tmp[4096], path[4096];
 };
@@ -316,15 +323,16 @@ struct http_cache_writer {
 /* 0, or -1 (then nothing was created). meta->url, etag, last_modified and
  * content_type are written; any may be empty except url. */
 int
-http_cache_begin(struct http_cache_writer *w, const char *dir,
-    const struct http_cache_meta *meta);
+http_client_cache_begin(struct http_client_cache_writer *w, const char *dir,
+    const struct http_client_cache_meta *meta);
 int
-http_cache_write(struct http_cache_writer *w, const void *p, size_t n);
+http_client_cache_write(struct http_client_cache_writer *w, const void *p,
+    size_t n);
 /* fsync and rename: 0 or -1 (the temporary file is removed). */
 int
-http_cache_commit(struct http_cache_writer *w);
+http_client_cache_commit(struct http_client_cache_writer *w);
 void
-http_cache_abort(struct http_cache_writer *w);
+http_client_cache_abort(struct http_client_cache_writer *w);
 
 /* ---- the entry point (http_client.c) --------------------------------- */
 

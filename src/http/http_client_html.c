@@ -462,7 +462,8 @@ http_client_html_scan(const uint8_t *p, size_t n, http_client_html_cb *cb,
 			if (i < n && p[i] == '>') {
 				i++;
 			} else if (i < n && is_alpha(p[i])) {
-				while (i < n && !is_space(p[i]) && p[i] != '/' &&
+				while (i < n && !is_space(p[i]) &&
+				    p[i] != '/' &&
 				    p[i] != '>')
 					i++;
 				i = parse_attrs(p, n, i, &t);

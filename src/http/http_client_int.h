@@ -1,14 +1,16 @@
-/* http_client_int.h - what the client's I/O files (http_client.c, the
- * single fetch; http_page.c, --page) share: options, connections, one
- * request/response exchange. Not for other systems: they use
+/* http_client_int.h - what the client's files (http_client.c, the single
+ * fetch; http_client_xfer.c, the engine; http_client_page.c, --page) share:
+ * options, the run's context on the loop, one request/response exchange and
+ * the lanes that carry them. Not for other systems: they use
  * http_client.h. */
 #ifndef CAMADA_HTTP_CLIENT_INT_H
 #define CAMADA_HTTP_CLIENT_INT_H
 
-#include <pthread.h>
-
 #include "core/buf.h"
+#include "core/loop.h"
 #include "core/sock.h"
+#include "core/upstream.h"
+#include "dns/dns_stub.h"
 #include "http/http_client.h"
 #include "http/http_parse.h"
 
@@ -38,7 +40,8 @@ enum {
 #define HC_USER_AGENT "camada/0.1.0"
 #define HC_MAX_HEAD 65536		/* largest response head */
 #define HC_READ_CHUNK 65536
-#define HC_IDLE_MAX 32			/* parked connections kept */
+#define HC_IDLE_MAX 32			/* parked connections kept per host */
+#define HC_PIPE_DEPTH 32		/* requests in flight per connection */
 
 struct hc_opts {
 	const char *url;
@@ -62,26 +65,22 @@ struct hc_opts {
 	struct sock_addr resolver;
 };
 
-struct hc_conn {
-	int fd;
-	char host[256];
-	int port;
-	int id;				/* "Connection #N", counted from 0 */
-	struct buf in;
-	bool reusable;			/* the last response allows another */
-	unsigned served;		/* responses read on it */
-	struct hc_conn **home;		/* the idle list it goes back to */
-	struct hc_conn *next;		/* in the idle list */
-};
+struct hc_lane;
 
+/* The run: one loop, one pool of connections (upstream), one deadline. */
 struct hc_ctx {
 	const struct hc_opts *o;
-	pthread_mutex_t mu;		/* guards what follows */
-	struct hc_conn *idle;		/* parked connections, newest first */
+	struct loop *loop;
+	struct upstream *up;
+	struct dns_stub_conf stub;
 	unsigned conns_opened;
-	struct http_cookie_jar jar;
+	struct http_client_cookie_jar jar;
 	double t0;			/* start, monotonic ms */
 	double deadline;		/* monotonic ms; 0: none */
+	struct timer deadline_timer;
+	bool timed_out;			/* --max-time passed: all stops */
+	struct hc_lane *lanes;		/* running, for the deadline */
+	int busy;			/* lanes running; the loop stops at 0 */
 };
 
 /* Body bytes as they arrive: 0, or -1 to stop with HC_WRITE. */
@@ -103,14 +102,16 @@ struct hc_xfer {
 					 * behind */
 	hc_sink *sink;			/* NULL: count and drop */
 	void *sink_arg;
-	/* The idle list to take connections from and park them in: a
-	 * worker's own (--parallel), or NULL for the shared ctx->idle. */
-	struct hc_conn **idle;
 
 	/* prepared: the request head, the cache entry we validate */
 	struct buf req;
-	struct http_cache_hit hit;
+	struct http_client_cache_hit hit;
 	bool conditional;
+
+	/* the lane's bookkeeping */
+	int hops;			/* redirects followed */
+	int stale;			/* sent again: the connection was
+					 * stale */
 
 	/* out */
 	char *head;			/* the final response head, owned */
@@ -128,45 +129,62 @@ struct hc_xfer {
 	char err[512];
 };
 
+/* A lane carries a list of exchanges over one connection at a time, in
+ * order: one by one (depth 1: the connection goes back to the pool after
+ * each and is taken again, as a browser does), or pipelined (depth > 1:
+ * the connection is kept, and what a closing server left unanswered goes
+ * again on a new one). Redirects are followed in place at depth 1; a
+ * pipelined lane follows them one by one at its end. done(l) runs from the
+ * loop when every exchange has its code. */
+struct hc_lane {
+	struct hc_ctx *ctx;
+	struct hc_xfer **xs;		/* the exchanges are borrowed; a
+					 * pipelined lane reorders this array */
+	size_t n;
+	size_t depth;
+	bool pool_first;		/* the first connection may be a parked
+					 * one (else a new one) */
+	void (*done)(struct hc_lane *l);
+	void *arg;
+
+	/* private to http_client_xfer.c */
+	size_t next;			/* first exchange without its code */
+	size_t sent;			/* exchanges sent on the connection */
+	bool follow_phase;		/* the pipelined lane's redirects */
+	bool acquired;			/* a connection was asked for once */
+	bool fresh;			/* the next one must be new */
+	bool running;
+	struct hc_conn *hc;
+	struct upstream_req *req;
+	double t_connect;
+	struct loop_task task;
+	struct hc_lane *lnext, *lprev;	/* ctx->lanes */
+};
+
 double hc_now_ms(void);
+
+/* Sets up ctx for o (the loop, the pool, the lookup, the deadline), and
+ * frees it; 0 or -1 with a message on stderr. */
+int hc_ctx_init(struct hc_ctx *ctx, const struct hc_opts *o);
+void hc_ctx_free(struct hc_ctx *ctx);
+/* Runs the loop until no lane is busy. */
+void hc_ctx_run(struct hc_ctx *ctx);
 
 void hc_xfer_init(struct hc_xfer *x, const char *method);
 /* Frees what the exchange holds (not x itself). */
 void hc_xfer_reset(struct hc_xfer *x);
 /* Prepares x for another exchange (a redirect or a retry). */
 void hc_xfer_clear_response(struct hc_xfer *x);
-
-/* A connection to x->url's host: a parked one from x's idle list
- * (x->reused, connect_ms 0) unless fresh, else a new one (x->connect_ms).
- * Returns HC_OK or an error in x->code / x->err. */
-int hc_conn_get(struct hc_ctx *ctx, struct hc_xfer *x, bool fresh,
-    struct hc_conn **out);
-/* Parks c in the list it came from if it can carry another request,
- * else closes it. ctx->mu guards every idle list. */
-void hc_conn_put(struct hc_ctx *ctx, struct hc_conn *c);
-void hc_conn_close(struct hc_conn *c);
-/* Closes every parked connection. */
-void hc_conn_drain(struct hc_ctx *ctx);
-
-/* Builds the request (cookies, validators from the cache). */
-int hc_xfer_prepare(struct hc_ctx *ctx, struct hc_xfer *x);
-/* Writes the prepared request and body; sets t_sent. */
-int hc_xfer_send(struct hc_ctx *ctx, struct hc_conn *c, struct hc_xfer *x);
-/* Reads the response to x from c (skipping 1xx), stores cookies, serves a
- * 304 from the cache, fills the cache, hands the body to the sink. Returns
- * HC_OK, HC_STALE, or an error (also in x->code). */
-int hc_xfer_read(struct hc_ctx *ctx, struct hc_conn *c, struct hc_xfer *x);
-
-/* The whole thing for one URL: connection, request, response, one retry on
- * a stale connection, redirects when x->follow. x->url is the URL of the
- * last hop afterwards. Times add up over the hops. */
-int hc_fetch(struct hc_ctx *ctx, struct hc_xfer *x);
-
 /* Sets x->url from a URL string, with the errors of the user's URL. */
 int hc_xfer_set_url(struct hc_xfer *x, const char *url);
 
-/* --page (http_page.c). Returns the exit code. */
-int hc_page_run(struct hc_ctx *ctx);
+/* Starts l (fields above the private line set by the caller); l must stay
+ * until its done callback. Every exchange ends with x->code (HC_*) and
+ * x->err; x->url is the URL of the last hop. */
+void hc_lane_start(struct hc_lane *l);
+
+/* --page (http_client_page.c). Returns the exit code. */
+int http_client_page_run(struct hc_ctx *ctx);
 
 /* "-v" output: one block of lines with a prefix ("> ", "< "). */
 void hc_verbose_block(const char *prefix, const uint8_t *p, size_t n);

@@ -1,28 +1,29 @@
-/* http_client_xfer.c - the client's engine: connections (connect with a
- * timeout, an idle list per worker, liveness checks), and one exchange on a
- * connection: the request out, the response in (1xx skipped; Content-Length,
- * chunked or close-delimited bodies), cookies stored, a 304 served from the
- * cache and a 200 stored in it, redirects followed, a stale connection
- * retried once. Blocking-style I/O: non-blocking sockets and poll, against
- * one deadline for the whole run (--max-time). */
+/* http_client_xfer.c - the client's engine, on the loop: the run's context
+ * (the loop, the pool of connections of core/upstream, names through
+ * dns_stub, the --max-time deadline), one exchange on a connection (the
+ * request out; the response in as it arrives: 1xx skipped, Content-Length,
+ * chunked or close-delimited bodies; cookies stored, a 304 served from the
+ * cache and a 200 stored in it), and the lanes that carry exchanges one by
+ * one or pipelined, follow redirects and send a request again when a kept
+ * connection turns out closed. */
 #include <errno.h>
-#include <netdb.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/conn.h"
 #include "core/sock.h"
-#include "dns/dns_stub.h"
 #include "http/http_client_int.h"
 
 #define HC_CONNECT_TIMEOUT_DEFAULT 30.0	/* seconds */
+
+struct hc_conn;
+static void lane_task(struct loop *loop, void *arg);
 
 double
 hc_now_ms(void)
@@ -80,327 +81,7 @@ hc_verbose_block(const char *prefix, const uint8_t *p, size_t n)
 	funlockfile(stderr);
 }
 
-/* ---- waiting ------------------------------------------------------------- */
-
-/* Waits for ev on fd until the earlier of limit (absolute ms, 0: none) and
- * the run's deadline. 1 ready, 0 timed out, -1 error. */
-static int
-hc_wait(const struct hc_ctx *ctx, int fd, short ev, double limit)
-{
-	double dl = ctx->deadline;
-
-	if (limit > 0 && (dl == 0 || limit < dl))
-		dl = limit;
-	for (;;) {
-		struct pollfd p = { fd, ev, 0 };
-		int ms = -1, r;
-
-		if (dl > 0) {
-			double left = dl - hc_now_ms();
-			if (left <= 0)
-				return 0;
-			ms = (int)left + 1;
-		}
-		r = poll(&p, 1, ms);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r > 0)
-			return 1;
-	}
-}
-
-static int
-timeout_err(const struct hc_ctx *ctx, struct hc_xfer *x, const char *what)
-{
-	return xerr(x, HC_TIMEOUT, "%s: operation timed out after %.0f ms",
-	    what, hc_now_ms() - ctx->t0), HC_TIMEOUT;
-}
-
-/* ---- connections --------------------------------------------------------- */
-
-void
-hc_conn_close(struct hc_conn *c)
-{
-	if (c == NULL)
-		return;
-	if (c->fd >= 0)
-		close(c->fd);
-	buf_free(&c->in);
-	free(c);
-}
-
-/* Whether a parked connection still looks usable: nothing to read (no
- * early close, no stray bytes). */
-static bool
-conn_alive(struct hc_conn *c)
-{
-	struct pollfd p = { c->fd, POLLIN, 0 };
-
-	return poll(&p, 1, 0) == 0 && c->in.len == 0;
-}
-
-static int
-conn_open(struct hc_ctx *ctx, struct hc_xfer *x, struct hc_conn **out)
-{
-	const struct http_client_url *u = &x->url;
-	struct sock_addr addrs[16];
-	size_t na = 0;
-	char port[8], as[SOCK_ADDR_STRLEN], err[SOCK_ERR_LEN];
-	double ct = ctx->o->connect_timeout > 0 ? ctx->o->connect_timeout :
-	    HC_CONNECT_TIMEOUT_DEFAULT;
-	int last = 0;
-	bool timed_out = false;
-	struct hc_conn *c;
-
-	snprintf(port, sizeof(port), "%d", u->port);
-	/* IP literals need no lookup; names go through getaddrinfo */
-	if (sock_parse_host(u->ipv6 ? u->hostport : u->host, u->port,
-	    &addrs[0], NULL) == 0) {
-		sock_addr_set_port(&addrs[0], u->port);
-		na = 1;
-	} else if (ctx->o->use_resolver) {
-		char derr[160];
-		int n = dns_stub_lookup(&ctx->o->resolver, u->host, u->port, addrs,
-		    16, 2000, derr, sizeof(derr));
-		if (n < 0)
-			return xerr(x, HC_RESOLVE, "could not resolve host: "
-			    "%s (%s)", u->host, derr), HC_RESOLVE;
-		if (n == 0)
-			return xerr(x, HC_RESOLVE, "could not resolve host: "
-			    "%s (no address)", u->host), HC_RESOLVE;
-		na = (size_t)n;
-	} else {
-		struct addrinfo hints, *res, *ai;
-		int rc;
-
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_socktype = SOCK_STREAM;
-		hints.ai_family = AF_UNSPEC;
-		rc = getaddrinfo(u->host, port, &hints, &res);
-		if (rc != 0)
-			return xerr(x, HC_RESOLVE, "could not resolve host: "
-			    "%s (%s)", u->host, gai_strerror(rc)), HC_RESOLVE;
-		for (ai = res; ai && na < 16; ai = ai->ai_next) {
-			if (ai->ai_addrlen > sizeof(addrs[na].ss))
-				continue;
-			memcpy(&addrs[na].ss, ai->ai_addr, ai->ai_addrlen);
-			addrs[na].len = ai->ai_addrlen;
-			na++;
-		}
-		freeaddrinfo(res);
-		if (na == 0)
-			return xerr(x, HC_RESOLVE, "could not resolve host: "
-			    "%s", u->host), HC_RESOLVE;
-	}
-
-	for (size_t i = 0; i < na; i++) {
-		double start = hc_now_ms();
-		int fd, w;
-
-		sock_addr_str(&addrs[i], as, sizeof(as));
-		if (ctx->o->verbose)
-			hc_verbose("  Trying %s...", as);
-		fd = sock_connect_tcp(&addrs[i], err);
-		if (fd < 0) {
-			last = errno;
-			continue;
-		}
-		w = hc_wait(ctx, fd, POLLOUT, start + ct * 1000);
-		if (w == 0) {
-			close(fd);
-			timed_out = true;
-			continue;
-		}
-		int e = w < 0 ? errno : sock_connect_result(fd);
-		if (e != 0) {
-			last = e;
-			close(fd);
-			continue;
-		}
-		c = calloc(1, sizeof(*c));
-		if (c == NULL) {
-			close(fd);
-			return xerr(x, HC_CONNECT, "out of memory"), HC_CONNECT;
-		}
-		c->fd = fd;
-		snprintf(c->host, sizeof(c->host), "%s", u->host);
-		c->port = u->port;
-		buf_init(&c->in, HC_MAX_HEAD + 2 * HC_READ_CHUNK);
-		pthread_mutex_lock(&ctx->mu);
-		c->id = (int)ctx->conns_opened++;
-		pthread_mutex_unlock(&ctx->mu);
-		x->connect_ms += hc_now_ms() - start;
-		x->reused = false;
-		if (ctx->o->verbose)
-			hc_verbose("Connected to %s (%s) port %d (#%d)", u->host,
-			    sock_addr_host(&addrs[i], as, sizeof(as)), u->port,
-			    c->id);
-		*out = c;
-		return HC_OK;
-	}
-	if (ctx->deadline > 0 && hc_now_ms() >= ctx->deadline)
-		return timeout_err(ctx, x, "connect");
-	if (timed_out && last == 0)
-		return xerr(x, HC_TIMEOUT, "failed to connect to %s port %d: "
-		    "connection timed out after %.0f ms", u->host, u->port,
-		    ct * 1000), HC_TIMEOUT;
-	return xerr(x, HC_CONNECT, "failed to connect to %s port %d: %s",
-	    u->host, u->port, strerror(last ? last : ECONNREFUSED)),
-	    HC_CONNECT;
-}
-
-int
-hc_conn_get(struct hc_ctx *ctx, struct hc_xfer *x, bool fresh,
-    struct hc_conn **out)
-{
-	struct hc_conn **home = x->idle ? x->idle : &ctx->idle;
-	struct hc_conn **pp, *c = NULL;
-	int rc;
-
-	*out = NULL;
-	if (!fresh) {
-		pthread_mutex_lock(&ctx->mu);
-		for (pp = home; *pp;) {
-			struct hc_conn *i = *pp;
-			if (i->port == x->url.port &&
-			    strcmp(i->host, x->url.host) == 0) {
-				*pp = i->next;
-				if (conn_alive(i)) {
-					c = i;
-					break;
-				}
-				hc_conn_close(i);
-				continue;
-			}
-			pp = &i->next;
-		}
-		pthread_mutex_unlock(&ctx->mu);
-	}
-	if (c) {
-		c->next = NULL;
-		x->reused = true;
-		if (ctx->o->verbose)
-			hc_verbose("Re-using existing connection #%d with host "
-			    "%s", c->id, c->host);
-		*out = c;
-		return HC_OK;
-	}
-	rc = conn_open(ctx, x, out);
-	if (rc == HC_OK)
-		(*out)->home = home;
-	return rc;
-}
-
-void
-hc_conn_put(struct hc_ctx *ctx, struct hc_conn *c)
-{
-	struct hc_conn *old = NULL;
-	size_t n = 0;
-
-	if (c == NULL)
-		return;
-	if (!c->reusable || c->in.len != 0) {
-		if (ctx->o->verbose)
-			hc_verbose("Closing connection #%d", c->id);
-		hc_conn_close(c);
-		return;
-	}
-	if (ctx->o->verbose)
-		hc_verbose("Connection #%d to host %s left intact", c->id,
-		    c->host);
-	pthread_mutex_lock(&ctx->mu);
-	c->next = *c->home;
-	*c->home = c;
-	for (struct hc_conn *i = *c->home; i; i = i->next)
-		if (++n == HC_IDLE_MAX && i->next) {
-			old = i->next;
-			i->next = NULL;
-			break;
-		}
-	pthread_mutex_unlock(&ctx->mu);
-	while (old) {
-		struct hc_conn *nx = old->next;
-		hc_conn_close(old);
-		old = nx;
-	}
-}
-
-void
-hc_conn_drain(struct hc_ctx *ctx)
-{
-	struct hc_conn *c;
-
-	pthread_mutex_lock(&ctx->mu);
-	c = ctx->idle;
-	ctx->idle = NULL;
-	pthread_mutex_unlock(&ctx->mu);
-	while (c) {
-		struct hc_conn *nx = c->next;
-		hc_conn_close(c);
-		c = nx;
-	}
-}
-
-/* Reads more bytes into c->in. Returns > 0, 0 at EOF, -1 on error (errno),
- * -2 on timeout. */
-static ssize_t
-conn_fill(struct hc_ctx *ctx, struct hc_conn *c)
-{
-	for (;;) {
-		uint8_t *p = buf_reserve(&c->in, HC_READ_CHUNK);
-		ssize_t got;
-
-		if (p == NULL) {
-			errno = ENOBUFS;
-			return -1;
-		}
-		got = recv(c->fd, p, HC_READ_CHUNK, 0);
-		if (got > 0) {
-			buf_commit(&c->in, (size_t)got);
-			return got;
-		}
-		if (got == 0)
-			return 0;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return -1;
-		int w = hc_wait(ctx, c->fd, POLLIN, 0);
-		if (w == 0)
-			return -2;
-		if (w < 0)
-			return -1;
-	}
-}
-
-static int
-send_all(struct hc_ctx *ctx, struct hc_conn *c, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
-		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
-			continue;
-		}
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			int r = hc_wait(ctx, c->fd, POLLOUT, 0);
-			if (r == 0)
-				return -2;
-			if (r < 0)
-				return -1;
-			continue;
-		}
-		return -1;
-	}
-	return 0;
-}
-
-/* ---- one exchange -------------------------------------------------------- */
+/* ---- one exchange: the request ----------------------------------------- */
 
 void
 hc_xfer_init(struct hc_xfer *x, const char *method)
@@ -422,7 +103,7 @@ hc_xfer_clear_response(struct hc_xfer *x)
 	x->has_location = false;
 	x->code = 0;
 	x->err[0] = '\0';
-	http_cache_hit_close(&x->hit);
+	http_client_cache_hit_close(&x->hit);
 	x->conditional = false;
 	buf_reset(&x->req);
 }
@@ -481,10 +162,10 @@ hc_xfer_prepare(struct hc_ctx *ctx, struct hc_xfer *x)
 	bool ok = true;
 
 	buf_reset(b);
-	http_cache_hit_close(&x->hit);
+	http_client_cache_hit_close(&x->hit);
 	x->conditional = false;
 	if (o->cache_dir && strcmp(x->method, "GET") == 0 &&
-	    http_cache_lookup(o->cache_dir, x->url.str, &x->hit) == 1)
+	    http_client_cache_lookup(o->cache_dir, x->url.str, &x->hit) == 1)
 		x->conditional = true;
 
 	ok &= buf_printf(b, "%s %s HTTP/1.1\r\n", x->method,
@@ -498,14 +179,12 @@ hc_xfer_prepare(struct hc_ctx *ctx, struct hc_xfer *x)
 	if (o->no_keepalive && !user_has_header(o, "Connection"))
 		ok &= buf_printf(b, "Connection: close\r\n") == 0;
 	if (o->cookie_jar && !user_has_header(o, "Cookie")) {
-		static __thread char cookie[64 * 1024];
+		static char cookie[64 * 1024];
 		int k;
 
-		pthread_mutex_lock(&ctx->mu);
-		k = http_cookie_jar_header(&ctx->jar, x->url.host,
+		k = http_client_cookie_jar_header(&ctx->jar, x->url.host,
 		    x->url.target, target_path_len(x->url.target), false,
 		    time(NULL), cookie, sizeof(cookie));
-		pthread_mutex_unlock(&ctx->mu);
 		if (k > 0)
 			ok &= buf_printf(b, "Cookie: %s\r\n", cookie) == 0;
 	}
@@ -549,29 +228,6 @@ hc_xfer_prepare(struct hc_ctx *ctx, struct hc_xfer *x)
 	return HC_OK;
 }
 
-int
-hc_xfer_send(struct hc_ctx *ctx, struct hc_conn *c, struct hc_xfer *x)
-{
-	int r;
-
-	if (ctx->o->verbose)
-		hc_verbose_block("> ", buf_data(&x->req), x->req.len);
-	r = send_all(ctx, c, buf_data(&x->req), x->req.len);
-	if (r == 0 && x->has_body && x->body_len > 0)
-		r = send_all(ctx, c, x->body, x->body_len);
-	x->t_sent = hc_now_ms();
-	if (r == -2)
-		return timeout_err(ctx, x, "send");
-	if (r < 0) {
-		c->reusable = false;
-		if (c->served > 0)
-			return HC_STALE;
-		return xerr(x, HC_SEND, "send failure: %s", strerror(errno)),
-		    HC_SEND;
-	}
-	return HC_OK;
-}
-
 static bool
 is_redirect(int status)
 {
@@ -588,13 +244,12 @@ store_cookies(struct hc_ctx *ctx, struct hc_xfer *x)
 
 	if (ctx->o->cookie_jar == NULL)
 		return;
-	pthread_mutex_lock(&ctx->mu);
 	for (size_t i = http_header_next(r->headers, r->nheaders, 0,
 	    "Set-Cookie"); i < r->nheaders; i = http_header_next(r->headers,
 	    r->nheaders, i + 1, "Set-Cookie"))
-		http_cookie_jar_set(&ctx->jar, x->url.host, x->url.target, pl,
+		http_client_cookie_jar_set(&ctx->jar, x->url.host,
+		    x->url.target, pl,
 		    r->headers[i].value.p, r->headers[i].value.n, now);
-	pthread_mutex_unlock(&ctx->mu);
 }
 
 static void
@@ -611,189 +266,6 @@ header_copy(const struct http_response *r, const char *name, char *out,
 	}
 }
 
-/* Reads the head of the final response (1xx skipped). */
-static int
-read_head(struct hc_ctx *ctx, struct hc_conn *c, struct hc_xfer *x,
-    bool *any)
-{
-	struct http_limits lim = { 0, HC_MAX_HEAD, HTTP_MAX_HEADERS };
-
-	for (;;) {
-		int k = c->in.len ? http_parse_response(buf_data(&c->in),
-		    c->in.len, &x->r, &lim) : PARSE_AGAIN;
-
-		if (c->in.len > 0 && x->t_first == 0)
-			x->t_first = hc_now_ms();
-		if (c->in.len > 0)
-			*any = true;
-		if (k == PARSE_ERR) {
-			c->reusable = false;
-			return xerr(x, HC_WEIRD, "weird server reply from %s: "
-			    "not an HTTP/1.x response", x->url.hostport),
-			    HC_WEIRD;
-		}
-		if (k == PARSE_AGAIN) {
-			ssize_t got = conn_fill(ctx, c);
-			if (got > 0)
-				continue;
-			c->reusable = false;
-			if (got == -2)
-				return timeout_err(ctx, x, "waiting for the "
-				    "response");
-			if (!*any && c->served > 0)
-				return HC_STALE;
-			if (got == 0 && !*any)
-				return xerr(x, HC_EMPTY, "empty reply from "
-				    "server %s", x->url.hostport), HC_EMPTY;
-			if (got == 0)
-				return xerr(x, HC_WEIRD, "the server closed "
-				    "in the middle of the response head"),
-				    HC_WEIRD;
-			return xerr(x, HC_RECV, "recv failure: %s",
-			    strerror(errno)), HC_RECV;
-		}
-		if (ctx->o->verbose)
-			hc_verbose_block("< ", buf_data(&c->in), (size_t)k);
-		if (x->r.status >= 100 && x->r.status < 200) {
-			if (x->r.status == 101) {
-				c->reusable = false;
-				return xerr(x, HC_WEIRD, "the server switched "
-				    "protocols (101) unasked"), HC_WEIRD;
-			}
-			buf_consume(&c->in, (size_t)k);
-			continue;
-		}
-		free(x->head);
-		x->head = malloc((size_t)k);
-		if (x->head == NULL)
-			return xerr(x, HC_RECV, "out of memory"), HC_RECV;
-		memcpy(x->head, buf_data(&c->in), (size_t)k);
-		x->head_len = (size_t)k;
-		buf_consume(&c->in, (size_t)k);
-		/* parse the copy so that the slices outlive the buffer */
-		http_parse_response((const uint8_t *)x->head, x->head_len,
-		    &x->r, &lim);
-		x->status = x->r.status;
-		return HC_OK;
-	}
-}
-
-/* Where the body goes: the sink, the cache entry, or nowhere. */
-struct body_out {
-	struct hc_xfer *x;
-	bool deliver;
-	struct http_cache_writer *cw;
-	uint64_t read;		/* body bytes read, delivered or not */
-};
-
-static int
-body_put(struct body_out *bo, const uint8_t *p, size_t n)
-{
-	struct hc_xfer *x = bo->x;
-
-	bo->read += n;
-	if (n == 0 || !bo->deliver)
-		return HC_OK;	/* a redirect's body: read and dropped */
-	x->bytes += n;
-	if (bo->cw && http_cache_write(bo->cw, p, n) < 0)
-		bo->cw = NULL;		/* the cache is best effort */
-	if (x->sink && x->sink(x->sink_arg, p, n) < 0)
-		return xerr(x, HC_WRITE, "failed writing the body"), HC_WRITE;
-	return HC_OK;
-}
-
-static int
-read_body(struct hc_ctx *ctx, struct hc_conn *c, struct hc_xfer *x,
-    struct body_out *bo)
-{
-	const struct http_response *r = &x->r;
-	bool head = strcmp(x->method, "HEAD") == 0;
-	ssize_t got;
-	int rc;
-
-	if (!http_response_has_body(head, r->status))
-		return HC_OK;
-	if (r->te_unsupported) {
-		c->reusable = false;
-		return xerr(x, HC_WEIRD, "unsupported transfer coding"),
-		    HC_WEIRD;
-	}
-	if (r->chunked) {
-		struct http_chunked st;
-
-		http_chunked_init(&st);
-		while (!st.done) {
-			while (c->in.len > 0 && !st.done) {
-				struct slice d;
-				int k = http_chunked_decode(&st,
-				    buf_data(&c->in), c->in.len, &d);
-				if (k < 0) {
-					c->reusable = false;
-					return xerr(x, HC_WEIRD, "bad chunked "
-					    "encoding"), HC_WEIRD;
-				}
-				/* d points into c->in: deliver before
-				 * consuming, which may not move bytes */
-				rc = body_put(bo, d.p, d.n);
-				buf_consume(&c->in, (size_t)k);
-				if (rc)
-					return rc;
-			}
-			if (st.done)
-				break;
-			got = conn_fill(ctx, c);
-			if (got <= 0)
-				goto short_body;
-		}
-		return HC_OK;
-	}
-	if (r->has_content_length) {
-		uint64_t left = r->content_length;
-
-		for (;;) {
-			size_t take = c->in.len < left ? c->in.len :
-			    (size_t)left;
-			rc = body_put(bo, buf_data(&c->in), take);
-			buf_consume(&c->in, take);
-			left -= take;
-			if (rc)
-				return rc;
-			if (left == 0)
-				return HC_OK;
-			got = conn_fill(ctx, c);
-			if (got <= 0)
-				goto short_body;
-		}
-	}
-	/* close-delimited (HTTP/1.0 style) */
-	c->reusable = false;
-	for (;;) {
-		rc = body_put(bo, buf_data(&c->in), c->in.len);
-		buf_consume(&c->in, c->in.len);
-		if (rc)
-			return rc;
-		got = conn_fill(ctx, c);
-		if (got == 0)
-			return HC_OK;
-		if (got < 0)
-			goto short_body;
-	}
-
-short_body:
-	c->reusable = false;
-	if (got == -2)
-		return timeout_err(ctx, x, "reading the body");
-	if (got < 0)
-		return xerr(x, HC_RECV, "recv failure: %s", strerror(errno)),
-		    HC_RECV;
-	if (r->has_content_length)
-		return xerr(x, HC_PARTIAL, "transfer closed with %llu bytes "
-		    "remaining to read", (unsigned long long)(
-		    r->content_length - bo->read)), HC_PARTIAL;
-	return xerr(x, HC_PARTIAL, "transfer closed with outstanding read "
-	    "data remaining"), HC_PARTIAL;
-}
-
 /* Whether a 200 may be stored: it has a validator and no "no-store". */
 static bool
 cacheable(const struct hc_xfer *x)
@@ -808,94 +280,6 @@ cacheable(const struct hc_xfer *x)
 		return false;
 	return http_header_find(r->headers, r->nheaders, "ETag") != NULL ||
 	    http_header_find(r->headers, r->nheaders, "Last-Modified") != NULL;
-}
-
-/* Serves the cached body for a 304. */
-static int
-serve_cached(struct hc_xfer *x, struct body_out *bo)
-{
-	uint8_t tmp[65536];
-	ssize_t got;
-
-	while ((got = read(x->hit.fd, tmp, sizeof(tmp))) != 0) {
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return xerr(x, HC_WRITE, "reading the cache: %s",
-			    strerror(errno)), HC_WRITE;
-		int rc = body_put(bo, tmp, (size_t)got);
-		if (rc)
-			return rc;
-	}
-	return HC_OK;
-}
-
-int
-hc_xfer_read(struct hc_ctx *ctx, struct hc_conn *c, struct hc_xfer *x)
-{
-	struct http_cache_writer cw;
-	struct body_out bo = { x, true, NULL, 0 };
-	bool any = false;
-	int rc;
-
-	x->t_first = 0;
-	rc = read_head(ctx, c, x, &any);
-	if (rc)
-		return rc;
-	c->reusable = x->r.keep_alive;
-	store_cookies(ctx, x);
-	if (x->print_head && x->sink &&
-	    x->sink(x->sink_arg, (const uint8_t *)x->head, x->head_len) < 0)
-		return xerr(x, HC_WRITE, "failed writing the output"), HC_WRITE;
-
-	if (is_redirect(x->status)) {
-		const struct http_header *loc = http_header_find(x->r.headers,
-		    x->r.nheaders, "Location");
-		if (loc && http_client_url_resolve(x->url.str,
-		    (const char *)loc->value.p, loc->value.n, x->location,
-		    sizeof(x->location)) > 0)
-			x->has_location = true;
-	}
-	if (x->has_location && x->follow) {
-		bo.deliver = false;
-	} else if (x->fail && x->status >= 400) {
-		c->reusable = false;	/* the body is left unread */
-		return xerr(x, HC_HTTP, "the requested URL returned error: %d",
-		    x->status), HC_HTTP;
-	} else if (x->status == 304 && x->conditional) {
-		x->from_cache = true;
-		rc = read_body(ctx, c, x, &bo);	/* none, by the rules */
-		if (rc == HC_OK)
-			rc = serve_cached(x, &bo);
-		http_cache_hit_close(&x->hit);
-		x->t_done = hc_now_ms();
-		return rc ? rc : HC_OK;
-	} else if (ctx->o->cache_dir && cacheable(x)) {
-		struct http_cache_meta m;
-
-		memset(&m, 0, sizeof(m));
-		snprintf(m.url, sizeof(m.url), "%s", x->url.str);
-		header_copy(&x->r, "ETag", m.etag, sizeof(m.etag));
-		header_copy(&x->r, "Last-Modified", m.last_modified,
-		    sizeof(m.last_modified));
-		header_copy(&x->r, "Content-Type", m.content_type,
-		    sizeof(m.content_type));
-		m.stored = (int64_t)time(NULL);
-		if (http_cache_begin(&cw, ctx->o->cache_dir, &m) == 0)
-			bo.cw = &cw;
-	}
-	http_cache_hit_close(&x->hit);
-	rc = read_body(ctx, c, x, &bo);
-	x->t_done = hc_now_ms();
-	if (bo.cw) {
-		if (rc == HC_OK)
-			http_cache_commit(bo.cw);
-		else
-			http_cache_abort(bo.cw);
-	}
-	if (rc == HC_OK)
-		c->served++;
-	return rc;
 }
 
 /* The method for the next hop of a redirect (RFC 9110 §15.4: what browsers
@@ -919,64 +303,904 @@ redirect_method(struct hc_xfer *x)
 	}
 }
 
-int
-hc_fetch(struct hc_ctx *ctx, struct hc_xfer *x)
+/* ---- the run: loop, pool, lookup, deadline ------------------------------- */
+
+static void *
+lookup_start(void *arg, struct loop *loop, const char *host, int port,
+    upstream_resolved_cb *cb, void *cbarg)
 {
-	int hops = 0, rc;
+	struct hc_ctx *ctx = arg;
 
-	for (;;) {
-		struct hc_conn *c = NULL;
+	return dns_stub_start(loop, &ctx->stub, host, port, cb, cbarg);
+}
 
-		rc = hc_xfer_prepare(ctx, x);
-		/* A parked connection the server has closed meanwhile shows up
-		 * as HC_STALE: the request goes again, once, on a new one. */
-		for (int attempt = 0; rc == HC_OK; attempt++) {
-			rc = hc_conn_get(ctx, x, attempt > 0, &c);
-			if (rc)
-				break;
-			rc = hc_xfer_send(ctx, c, x);
-			if (rc == HC_OK)
-				rc = hc_xfer_read(ctx, c, x);
-			if (rc != HC_STALE)
-				break;
-			if (ctx->o->verbose)
-				hc_verbose("Connection #%d was closed by the "
-				    "server; retrying on a new one", c->id);
-			hc_conn_close(c);
-			c = NULL;
-			if (attempt == 1) {
-				xerr(x, HC_EMPTY, "empty reply from server");
-				rc = HC_EMPTY;
-				break;
-			}
-			rc = HC_OK;
-		}
-		if (c) {
-			if (rc)
-				c->reusable = false;
-			hc_conn_put(ctx, c);
-		}
-		if (rc)
-			return x->code = rc;
-		if (!(x->follow && x->has_location))
-			return HC_OK;
-		if (++hops > ctx->o->max_redirs)
-			return xerr(x, HC_REDIRS, "maximum (%d) redirects "
-			    "followed", ctx->o->max_redirs), HC_REDIRS;
+static void
+lookup_cancel(void *h)
+{
+	dns_stub_cancel(h);
+}
+
+static void lane_timeout(struct hc_lane *l);
+static void lane_step(struct hc_lane *l);
+
+static void
+on_deadline(struct loop *loop, struct timer *t, void *arg)
+{
+	struct hc_ctx *ctx = arg;
+
+	ctx->timed_out = true;
+	while (ctx->lanes)
+		lane_timeout(ctx->lanes);
+}
+
+int
+hc_ctx_init(struct hc_ctx *ctx, const struct hc_opts *o)
+{
+	struct upstream_conf uc;
+	size_t per_host = (size_t)o->parallel > HC_IDLE_MAX ?
+	    (size_t)o->parallel : HC_IDLE_MAX;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->o = o;
+	ctx->t0 = hc_now_ms();
+	http_client_cookie_jar_init(&ctx->jar);
+	ctx->loop = loop_new();
+	if (ctx->loop == NULL) {
+		fprintf(stderr, "camada get: cannot make the event loop\n");
+		return -1;
+	}
+	if (o->use_resolver)
+		ctx->stub.server = o->resolver;
+	memset(&uc, 0, sizeof(uc));
+	uc.connect_timeout_ms = (uint64_t)((o->connect_timeout > 0 ?
+	    o->connect_timeout : HC_CONNECT_TIMEOUT_DEFAULT) * 1000);
+	uc.idle_per_dest = per_host;
+	uc.idle_max = 2 * per_host;
+	conn_limits_default(&uc.lim);
+	uc.lim.in_max = HC_MAX_HEAD + 2 * HC_READ_CHUNK;
+	uc.lim.out_max = (size_t)1 << 30;	/* a -d body, whole */
+	uc.lim.out_high = uc.lim.out_max;
+	uc.lim.timeout_ms = 0;			/* --max-time is the run's */
+	uc.lim.write_timeout_ms = 0;
+	uc.lim.linger_ms = 0;
+	uc.lookup.start = lookup_start;
+	uc.lookup.cancel = lookup_cancel;
+	uc.lookup.ctx = ctx;
+	ctx->up = upstream_new(ctx->loop, &uc);
+	if (ctx->up == NULL) {
+		fprintf(stderr, "camada get: out of memory\n");
+		return -1;
+	}
+	timer_init(&ctx->deadline_timer, on_deadline, ctx);
+	if (o->max_time > 0) {
+		ctx->deadline = ctx->t0 + o->max_time * 1000;
+		loop_timer_start(ctx->loop, &ctx->deadline_timer,
+		    (uint64_t)(o->max_time * 1000), 0);
+	}
+	return 0;
+}
+
+void
+hc_ctx_run(struct hc_ctx *ctx)
+{
+	while (ctx->busy > 0)
+		if (loop_once(ctx->loop, -1) < 0)
+			break;
+}
+
+void
+hc_ctx_free(struct hc_ctx *ctx)
+{
+	if (ctx->loop == NULL)
+		return;
+	loop_timer_stop(ctx->loop, &ctx->deadline_timer);
+	upstream_free(ctx->up);
+	/* the aborted connections' CLOSED, and their frees, come from the
+	 * loop */
+	conn_abort_all();
+	for (int i = 0; i < 100 && conn_count() > 0; i++)
+		loop_once(ctx->loop, 10);
+	loop_free(ctx->loop);
+	ctx->loop = NULL;
+}
+
+/* ---- a connection of a lane ---------------------------------------------- */
+
+enum hc_rd { RD_HEAD, RD_BODY };
+enum hc_frame { FR_NONE, FR_LENGTH, FR_CHUNKED, FR_CLOSE };
+
+struct hc_conn {
+	struct hc_ctx *ctx;
+	struct conn *c;			/* NULL after CLOSED */
+	struct hc_lane *lane;		/* NULL once let go */
+	char host[256];
+	int port;
+	int id;				/* "Connection #N", counted from 0 */
+	bool reusable;			/* the last response allows another */
+	bool used;			/* a response was read since taken */
+	bool gone;			/* EOF or reset: nothing more comes */
+	bool stop;			/* read no more responses on it */
+	unsigned served;		/* responses read on it, in all */
+	/* the response being read, for lane->xs[lane->next] */
+	enum hc_rd rd;
+	bool any;			/* a byte of it came */
+	enum hc_frame fr;
+	uint64_t left;			/* FR_LENGTH */
+	struct http_chunked ch;
+	bool deliver;			/* the body goes to the sink */
+	bool cw_open;
+	struct http_client_cache_writer cw;
+	uint64_t body_read;		/* read, delivered or not */
+};
+
+static void
+lane_kick(struct hc_lane *l)
+{
+	if (l->running)
+		loop_defer(l->ctx->loop, &l->task, lane_task, l);
+}
+
+static void
+hc_body_abort(struct hc_conn *hc)
+{
+	if (hc->cw_open)
+		http_client_cache_abort(&hc->cw);
+	hc->cw_open = false;
+}
+
+/* Gives the connection back to the pool (park) or closes it; the lane
+ * forgets it. */
+static void
+hc_let_go(struct hc_conn *hc, bool park)
+{
+	struct hc_ctx *ctx = hc->ctx;
+
+	if (hc->lane)
+		hc->lane->hc = NULL;
+	hc->lane = NULL;
+	hc_body_abort(hc);
+	if (hc->c == NULL) {
+		free(hc);
+		return;
+	}
+	if (park && hc->reusable && !hc->gone && !hc->stop &&
+	    hc->c->in.len == 0 && conn_pending(hc->c) == 0 &&
+	    conn_is_open(hc->c)) {
 		if (ctx->o->verbose)
-			hc_verbose("Issue another request to this URL: '%s'",
-			    x->location);
-		char loc[sizeof(x->location)];
-		char prev[sizeof(x->url.hostport)];
-		snprintf(loc, sizeof(loc), "%s", x->location);
-		snprintf(prev, sizeof(prev), "%s", x->url.hostport);
-		redirect_method(x);
-		hc_xfer_clear_response(x);
-		rc = hc_xfer_set_url(x, loc);
+			hc_verbose("Connection #%d to host %s left intact",
+			    hc->id, hc->host);
+		upstream_put(ctx->up, hc->c, hc->host, hc->port,
+		    (uint64_t)hc->id);
+		free(hc);
+		return;
+	}
+	if (ctx->o->verbose && !hc->gone)
+		hc_verbose("Closing connection #%d", hc->id);
+	conn_abort(hc->c);	/* hc goes at CLOSED */
+}
+
+static void
+body_reset(struct hc_conn *hc)
+{
+	hc->rd = RD_HEAD;
+	hc->any = false;
+	hc->fr = FR_NONE;
+	hc->left = 0;
+	hc->body_read = 0;
+	hc->deliver = true;
+	hc_body_abort(hc);
+}
+
+static void follow_hop(struct hc_lane *l, struct hc_xfer *x);
+
+/* The front exchange is over with rc (HC_STALE: nothing came back on a
+ * reused connection, send it again on a new one). */
+static void
+hc_finish(struct hc_conn *hc, int rc)
+{
+	struct hc_lane *l = hc->lane;
+	struct hc_xfer *x = l->xs[l->next];
+	const struct hc_opts *o = hc->ctx->o;
+
+	body_reset(hc);
+	if (rc == HC_STALE) {
+		hc->stop = true;
+		hc->reusable = false;
+		l->fresh = true;
+		if (o->verbose)
+			hc_verbose("Connection #%d was closed by the server; "
+			    "retrying on a new one", hc->id);
+		if (++x->stale > 1) {
+			xerr(x, HC_EMPTY, "empty reply from server");
+			l->next++;
+		}
+		lane_kick(l);
+		return;
+	}
+	x->code = rc;
+	if (rc != HC_OK) {
+		hc->reusable = false;
+		hc->stop = true;
+	} else {
+		hc->served++;
+		hc->used = true;
+	}
+	if (rc == HC_OK && x->has_location && x->follow && l->depth == 1)
+		follow_hop(l, x);
+	else
+		l->next++;
+	if (!hc->reusable)
+		hc->stop = true;
+	lane_kick(l);
+}
+
+static int
+body_put(struct hc_conn *hc, struct hc_xfer *x, const uint8_t *p, size_t n)
+{
+	hc->body_read += n;
+	if (n == 0 || !hc->deliver)
+		return HC_OK;	/* a redirect's body: read and dropped */
+	x->bytes += n;
+	if (hc->cw_open && http_client_cache_write(&hc->cw, p, n) < 0)
+		hc_body_abort(hc);	/* the cache is best effort */
+	if (x->sink && x->sink(x->sink_arg, p, n) < 0)
+		return xerr(x, HC_WRITE, "failed writing the body"), HC_WRITE;
+	return HC_OK;
+}
+
+/* Serves the cached body for a 304. */
+static int
+serve_cached(struct hc_conn *hc, struct hc_xfer *x)
+{
+	uint8_t tmp[65536];
+	ssize_t got;
+
+	while ((got = read(x->hit.fd, tmp, sizeof(tmp))) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return xerr(x, HC_WRITE, "reading the cache: %s",
+			    strerror(errno)), HC_WRITE;
+		int rc = body_put(hc, x, tmp, (size_t)got);
 		if (rc)
 			return rc;
-		if (strcmp(prev, x->url.hostport) != 0)
-			x->cross_host = true;
+	}
+	return HC_OK;
+}
+
+/* The body is whole. */
+static void
+body_done(struct hc_conn *hc, struct hc_xfer *x)
+{
+	int rc = HC_OK;
+
+	if (x->from_cache)
+		rc = serve_cached(hc, x);
+	http_client_cache_hit_close(&x->hit);
+	x->t_done = hc_now_ms();
+	if (hc->cw_open && rc == HC_OK) {
+		http_client_cache_commit(&hc->cw);
+		hc->cw_open = false;
+	}
+	hc_finish(hc, rc);
+}
+
+/* The head of the final response is in x: what to do with the body. 0 to
+ * read it, or an HC_* code (the exchange is over). */
+static int
+head_done(struct hc_conn *hc, struct hc_xfer *x)
+{
+	struct hc_ctx *ctx = hc->ctx;
+	const struct http_response *r = &x->r;
+
+	hc->reusable = r->keep_alive;
+	store_cookies(ctx, x);
+	if (x->print_head && x->sink &&
+	    x->sink(x->sink_arg, (const uint8_t *)x->head, x->head_len) < 0)
+		return xerr(x, HC_WRITE, "failed writing the output"), HC_WRITE;
+	if (is_redirect(x->status)) {
+		const struct http_header *loc = http_header_find(r->headers,
+		    r->nheaders, "Location");
+		if (loc && http_client_url_resolve(x->url.str,
+		    (const char *)loc->value.p, loc->value.n, x->location,
+		    sizeof(x->location)) > 0)
+			x->has_location = true;
+	}
+	hc->deliver = true;
+	if (x->has_location && x->follow) {
+		hc->deliver = false;
+	} else if (x->fail && x->status >= 400) {
+		hc->reusable = false;	/* the body is left unread */
+		return xerr(x, HC_HTTP, "the requested URL returned error: %d",
+		    x->status), HC_HTTP;
+	} else if (x->status == 304 && x->conditional) {
+		x->from_cache = true;	/* no body, by the rules */
+	} else if (ctx->o->cache_dir && cacheable(x)) {
+		struct http_client_cache_meta m;
+
+		memset(&m, 0, sizeof(m));
+		snprintf(m.url, sizeof(m.url), "%s", x->url.str);
+		header_copy(r, "ETag", m.etag, sizeof(m.etag));
+		header_copy(r, "Last-Modified", m.last_modified,
+		    sizeof(m.last_modified));
+		header_copy(r, "Content-Type", m.content_type,
+		    sizeof(m.content_type));
+		m.stored = (int64_t)time(NULL);
+		if (http_client_cache_begin(&hc->cw, ctx->o->cache_dir,
+		    &m) == 0)
+			hc->cw_open = true;
+	}
+	if (!x->from_cache)
+		http_client_cache_hit_close(&x->hit);
+	if (!http_response_has_body(strcmp(x->method, "HEAD") == 0,
+	    r->status)) {
+		hc->fr = FR_NONE;
+	} else if (r->te_unsupported) {
+		hc->reusable = false;
+		return xerr(x, HC_WEIRD, "unsupported transfer coding"),
+		    HC_WEIRD;
+	} else if (r->chunked) {
+		hc->fr = FR_CHUNKED;
+		http_chunked_init(&hc->ch);
+	} else if (r->has_content_length) {
+		hc->fr = FR_LENGTH;
+		hc->left = r->content_length;
+	} else {
+		hc->fr = FR_CLOSE;	/* HTTP/1.0 style */
+		hc->reusable = false;
+	}
+	hc->rd = RD_BODY;
+	return HC_OK;
+}
+
+/* Reads the head of the final response (1xx skipped) from c->in: 1 when
+ * it is in x, 0 for more bytes, or an HC_* error. */
+static int
+read_head(struct hc_conn *hc, struct hc_xfer *x)
+{
+	struct http_limits lim = { 0, HC_MAX_HEAD, HTTP_MAX_HEADERS };
+	struct buf *in = &hc->c->in;
+
+	for (;;) {
+		if (in->len == 0)
+			return 0;
+		if (x->t_first == 0)
+			x->t_first = hc_now_ms();
+		hc->any = true;
+		int k = http_parse_response(buf_data(in), in->len, &x->r, &lim);
+		if (k == PARSE_ERR) {
+			hc->reusable = false;
+			return xerr(x, HC_WEIRD, "weird server reply from %s: "
+			    "not an HTTP/1.x response", x->url.hostport),
+			    HC_WEIRD;
+		}
+		if (k == PARSE_AGAIN)
+			return 0;
+		if (hc->ctx->o->verbose)
+			hc_verbose_block("< ", buf_data(in), (size_t)k);
+		if (x->r.status >= 100 && x->r.status < 200) {
+			if (x->r.status == 101) {
+				hc->reusable = false;
+				return xerr(x, HC_WEIRD, "the server switched "
+				    "protocols (101) unasked"), HC_WEIRD;
+			}
+			buf_consume(in, (size_t)k);
+			continue;
+		}
+		free(x->head);
+		x->head = malloc((size_t)k);
+		if (x->head == NULL)
+			return xerr(x, HC_RECV, "out of memory"), HC_RECV;
+		memcpy(x->head, buf_data(in), (size_t)k);
+		x->head_len = (size_t)k;
+		buf_consume(in, (size_t)k);
+		/* parse the copy so that the slices outlive the buffer */
+		http_parse_response((const uint8_t *)x->head, x->head_len,
+		    &x->r, &lim);
+		x->status = x->r.status;
+		return 1;
 	}
 }
 
+/* Body bytes from c->in: 1 when the body is whole, 0 for more, or an HC_*
+ * error. */
+static int
+read_body(struct hc_conn *hc, struct hc_xfer *x)
+{
+	struct buf *in = &hc->c->in;
+	int rc;
+
+	switch (hc->fr) {
+	case FR_NONE:
+		return 1;
+	case FR_CHUNKED:
+		while (in->len > 0 && !hc->ch.done) {
+			struct slice d;
+			int k = http_chunked_decode(&hc->ch, buf_data(in),
+			    in->len, &d);
+			if (k < 0) {
+				hc->reusable = false;
+				return xerr(x, HC_WEIRD, "bad chunked "
+				    "encoding"), HC_WEIRD;
+			}
+			/* d points into c->in: deliver before consuming,
+			 * which may not move bytes */
+			rc = body_put(hc, x, d.p, d.n);
+			buf_consume(in, (size_t)k);
+			if (rc)
+				return rc;
+		}
+		return hc->ch.done ? 1 : 0;
+	case FR_LENGTH: {
+		size_t take = in->len < hc->left ? in->len : (size_t)hc->left;
+		rc = body_put(hc, x, buf_data(in), take);
+		buf_consume(in, take);
+		hc->left -= take;
+		if (rc)
+			return rc;
+		return hc->left == 0 ? 1 : 0;
+	}
+	case FR_CLOSE:
+		rc = body_put(hc, x, buf_data(in), in->len);
+		buf_consume(in, in->len);
+		return rc ? rc : 0;	/* whole at EOF */
+	}
+	return 0;
+}
+
+/* Reads what c->in holds: responses to the exchanges in flight, in order. */
+static void
+hc_read(struct hc_conn *hc)
+{
+	while (hc->lane && !hc->stop && hc->c &&
+	    hc->lane->next < hc->lane->sent) {
+		struct hc_lane *l = hc->lane;
+		struct hc_xfer *x = l->xs[l->next];
+		int r;
+
+		if (hc->rd == RD_HEAD) {
+			r = read_head(hc, x);
+			if (r == 0)
+				return;
+			if (r > 1) {
+				hc_finish(hc, r);
+				return;
+			}
+			if ((r = head_done(hc, x)) != HC_OK) {
+				hc_finish(hc, r);
+				return;
+			}
+		}
+		r = read_body(hc, x);
+		if (r == 0)
+			return;
+		if (r > 1) {
+			hc_finish(hc, r);
+			return;
+		}
+		body_done(hc, x);
+	}
+}
+
+/* Nothing more comes on hc: the front exchange ends here, well (a body
+ * delimited by the close) or not. reset: no EOF, the connection broke. */
+static void
+hc_ended(struct hc_conn *hc, bool reset)
+{
+	struct hc_lane *l = hc->lane;
+	struct hc_xfer *x;
+
+	hc->gone = true;
+	if (l == NULL || hc->stop || l->next >= l->sent)
+		return;
+	x = l->xs[l->next];
+	if (hc->rd == RD_BODY && hc->fr == FR_CLOSE && !reset) {
+		body_done(hc, x);
+	} else if (hc->rd == RD_HEAD && !hc->any && hc->served > 0) {
+		hc_finish(hc, HC_STALE);
+	} else if (reset) {
+		xerr(x, HC_RECV, "recv failure: %s", strerror(ECONNRESET));
+		hc_finish(hc, HC_RECV);
+	} else if (hc->rd == RD_HEAD && !hc->any) {
+		xerr(x, HC_EMPTY, "empty reply from server %s",
+		    x->url.hostport);
+		hc_finish(hc, HC_EMPTY);
+	} else if (hc->rd == RD_HEAD) {
+		xerr(x, HC_WEIRD, "the server closed in the middle of the "
+		    "response head");
+		hc_finish(hc, HC_WEIRD);
+	} else if (hc->fr == FR_LENGTH) {
+		xerr(x, HC_PARTIAL, "transfer closed with %llu bytes "
+		    "remaining to read", (unsigned long long)hc->left);
+		hc_finish(hc, HC_PARTIAL);
+	} else {
+		xerr(x, HC_PARTIAL, "transfer closed with outstanding read "
+		    "data remaining");
+		hc_finish(hc, HC_PARTIAL);
+	}
+}
+
+static void
+hc_on_conn(struct conn *c, enum conn_ev ev, void *arg)
+{
+	struct hc_conn *hc = arg;
+
+	switch (ev) {
+	case CONN_EV_DATA:
+		hc_read(hc);
+		break;
+	case CONN_EV_EOF:
+		hc_read(hc);
+		hc_ended(hc, false);
+		if (hc->lane)
+			lane_kick(hc->lane);
+		conn_abort(c);
+		break;
+	case CONN_EV_CLOSED:
+		hc->c = NULL;
+		if (!hc->gone)
+			hc_ended(hc, true);
+		if (hc->lane) {
+			struct hc_lane *l = hc->lane;
+			l->hc = NULL;
+			l->sent = l->next;	/* unanswered: again */
+			lane_kick(l);
+		}
+		hc_body_abort(hc);
+		free(hc);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- lanes --------------------------------------------------------------- */
+
+static void
+lane_end(struct hc_lane *l)
+{
+	struct hc_ctx *ctx = l->ctx;
+
+	if (!l->running)
+		return;
+	if (l->req)
+		upstream_cancel(l->req);
+	l->req = NULL;
+	if (l->hc)
+		hc_let_go(l->hc, l->sent == l->next);
+	l->running = false;
+	loop_defer_cancel(ctx->loop, &l->task);
+	if (l->lprev)
+		l->lprev->lnext = l->lnext;
+	else
+		ctx->lanes = l->lnext;
+	if (l->lnext)
+		l->lnext->lprev = l->lprev;
+	ctx->busy--;
+	l->done(l);
+}
+
+static int
+timeout_err(struct hc_ctx *ctx, struct hc_xfer *x, const char *what)
+{
+	return xerr(x, HC_TIMEOUT, "%s: operation timed out after %.0f ms",
+	    what, hc_now_ms() - ctx->t0), HC_TIMEOUT;
+}
+
+/* --max-time: every exchange without its code ends now. */
+static void
+lane_timeout(struct hc_lane *l)
+{
+	struct hc_conn *hc = l->hc;
+
+	for (size_t i = l->next; i < l->n; i++) {
+		const char *what = "connect";
+		if (i == l->next && hc && i < l->sent)
+			what = hc->rd == RD_HEAD ? "waiting for the response" :
+			    "reading the body";
+		timeout_err(l->ctx, l->xs[i], what);
+	}
+	l->next = l->n;
+	if (hc) {
+		hc->stop = true;
+		hc->reusable = false;
+	}
+	lane_end(l);
+}
+
+/* The next hop of a redirect, in place: x is sent again. */
+static void
+follow_hop(struct hc_lane *l, struct hc_xfer *x)
+{
+	const struct hc_opts *o = l->ctx->o;
+	char loc[sizeof(x->location)];
+	char prev[sizeof(x->url.hostport)];
+
+	if (++x->hops > o->max_redirs) {
+		xerr(x, HC_REDIRS, "maximum (%d) redirects followed",
+		    o->max_redirs);
+		l->next++;
+		return;
+	}
+	if (o->verbose)
+		hc_verbose("Issue another request to this URL: '%s'",
+		    x->location);
+	snprintf(loc, sizeof(loc), "%s", x->location);
+	snprintf(prev, sizeof(prev), "%s", x->url.hostport);
+	redirect_method(x);
+	hc_xfer_clear_response(x);
+	x->stale = 0;
+	if ((x->code = hc_xfer_set_url(x, loc)) != HC_OK) {
+		l->next++;
+		return;
+	}
+	if (strcmp(prev, x->url.hostport) != 0)
+		x->cross_host = true;
+	l->sent = l->next;
+}
+
+static void
+on_upstream(void *arg, enum upstream_ev ev, const struct upstream_result *r)
+{
+	struct hc_lane *l = arg;
+	struct hc_ctx *ctx = l->ctx;
+	struct hc_xfer *x = l->xs[l->next];
+	const struct http_client_url *u = &x->url;
+	char as[SOCK_ADDR_STRLEN];
+
+	if (ev == UPSTREAM_EV_TRYING) {
+		if (ctx->o->verbose)
+			hc_verbose("  Trying %s...", sock_addr_str(r->addr, as,
+			    sizeof(as)));
+		l->t_connect = hc_now_ms();
+		return;
+	}
+	l->req = NULL;
+	if (ev == UPSTREAM_EV_ERROR) {
+		int code = HC_CONNECT;
+
+		if (r->err == UPSTREAM_ERR_RESOLVE)
+			xerr(x, code = HC_RESOLVE, "could not resolve host: "
+			    "%s (%s)", u->host, r->errstr);
+		else
+			xerr(x, code = r->err == UPSTREAM_ERR_TIMEOUT ?
+			    HC_TIMEOUT : HC_CONNECT, "failed to connect to %s "
+			    "port %d: %s", u->host, u->port, r->errstr);
+		x->code = code;
+		/* a pipelined lane is one host: the rest fail alike */
+		for (size_t i = l->next + 1; l->depth > 1 && i < l->n; i++) {
+			snprintf(l->xs[i]->err, sizeof(l->xs[i]->err), "%s",
+			    x->err);
+			l->xs[i]->code = code;
+		}
+		l->next = l->depth > 1 ? l->n : l->next + 1;
+		l->sent = l->next;
+		lane_kick(l);
+		return;
+	}
+	struct hc_conn *hc = calloc(1, sizeof(*hc));
+	if (hc == NULL) {
+		conn_abort(r->c);
+		xerr(x, HC_CONNECT, "out of memory");
+		x->code = HC_CONNECT;
+		l->next++;
+		lane_kick(l);
+		return;
+	}
+	hc->ctx = ctx;
+	hc->c = r->c;
+	hc->lane = l;
+	snprintf(hc->host, sizeof(hc->host), "%s", u->host);
+	hc->port = u->port;
+	hc->reusable = true;
+	body_reset(hc);
+	conn_set_handler(r->c, hc_on_conn, hc);
+	if (r->reused) {
+		hc->id = (int)r->tag;
+		hc->served = 1;		/* it was parked after a response */
+		x->reused = true;
+		if (ctx->o->verbose)
+			hc_verbose("Re-using existing connection #%d with host "
+			    "%s", hc->id, hc->host);
+	} else {
+		hc->id = (int)ctx->conns_opened++;
+		x->connect_ms += hc_now_ms() - l->t_connect;
+		x->reused = false;
+		conn_nodelay(r->c);
+		if (ctx->o->verbose)
+			hc_verbose("Connected to %s (%s) port %d (#%d)",
+			    u->host, sock_addr_host(r->addr, as, sizeof(as)),
+			    u->port, hc->id);
+	}
+	l->hc = hc;
+	/* send now, not a pass later: this runs from the loop (a task or
+	 * the conn's own CONNECTED), where writing to it is allowed */
+	lane_step(l);
+}
+
+static void
+lane_acquire(struct hc_lane *l, struct hc_xfer *x)
+{
+	unsigned flags = 0;
+
+	if (l->fresh || (!l->acquired && !l->pool_first))
+		flags = UPSTREAM_FRESH;
+	l->acquired = true;
+	l->fresh = false;
+	l->t_connect = hc_now_ms();
+	l->req = upstream_connect(l->ctx->up, x->url.host, x->url.port, flags,
+	    on_upstream, l);
+	if (l->req == NULL) {
+		xerr(x, HC_CONNECT, "failed to connect to %s port %d: out of "
+		    "memory", x->url.host, x->url.port);
+		x->code = HC_CONNECT;
+		l->next++;
+		lane_kick(l);
+	}
+}
+
+/* Writes the prepared request and body; sets t_sent. */
+static int
+lane_send(struct hc_lane *l, struct hc_xfer *x)
+{
+	struct conn *c = l->hc->c;
+
+	if (l->ctx->o->verbose)
+		hc_verbose_block("> ", buf_data(&x->req), x->req.len);
+	if (conn_write(c, buf_data(&x->req), x->req.len) < 0 ||
+	    (x->has_body && x->body_len > 0 &&
+	    conn_write(c, x->body, x->body_len) < 0))
+		return xerr(x, HC_SEND, "send failure: %s",
+		    strerror(ENOBUFS)), HC_SEND;
+	x->t_sent = hc_now_ms();
+	return HC_OK;
+}
+
+/* The pipelined lane is through: its redirects, one by one. */
+static bool
+lane_follow_phase(struct hc_lane *l)
+{
+	size_t k = 0;
+
+	l->follow_phase = true;
+	for (size_t i = 0; i < l->n; i++) {
+		struct hc_xfer *x = l->xs[i];
+		if (x->code == HC_OK && x->has_location && x->follow)
+			l->xs[k++] = x;	/* the array is the lane's */
+	}
+	if (k == 0)
+		return false;
+	l->n = k;
+	l->depth = 1;
+	l->next = 0;
+	l->sent = 0;
+	for (size_t i = 0; i < k; i++) {
+		struct hc_xfer *x = l->xs[i];
+		char loc[sizeof(x->location)];
+
+		snprintf(loc, sizeof(loc), "%s", x->location);
+		hc_xfer_clear_response(x);
+		x->hops = 1;
+		x->stale = 0;
+		x->code = hc_xfer_set_url(x, loc);
+	}
+	while (l->next < l->n && l->xs[l->next]->code != HC_OK)
+		l->next++;
+	return true;
+}
+
+static void
+lane_step(struct hc_lane *l)
+{
+	struct hc_ctx *ctx = l->ctx;
+
+	while (l->running) {
+		struct hc_conn *hc = l->hc;
+
+		if (ctx->timed_out) {
+			lane_timeout(l);
+			return;
+		}
+		/* nothing more on this connection: what is unanswered goes
+		 * again on another */
+		if (hc && (hc->gone || hc->stop)) {
+			l->sent = l->next;
+			hc_let_go(hc, false);
+			continue;
+		}
+		if (l->next >= l->n) {
+			if (!l->follow_phase && l->depth > 1 &&
+			    lane_follow_phase(l))
+				continue;
+			lane_end(l);
+			return;
+		}
+		struct hc_xfer *x = l->xs[l->next];
+		if (hc == NULL) {
+			if (l->req == NULL)
+				lane_acquire(l, x);
+			return;
+		}
+		/* one by one, the same host again: the connection is kept
+		 * (a round trip through the pool would hand back this very
+		 * one); -v tells it as the pool would */
+		if (l->sent == l->next && hc->used && l->depth == 1 &&
+		    hc->reusable && hc->port == x->url.port &&
+		    strcasecmp(hc->host, x->url.host) == 0 &&
+		    conn_is_open(hc->c) && hc->c->in.len == 0) {
+			if (ctx->o->verbose) {
+				hc_verbose("Connection #%d to host %s left "
+				    "intact", hc->id, hc->host);
+				hc_verbose("Re-using existing connection #%d "
+				    "with host %s", hc->id, hc->host);
+			}
+			hc->used = false;
+			x->reused = true;
+		}
+		/* another host, or a connection that cannot go on: back to
+		 * the pool (or closed), and one for x is taken */
+		if (l->sent == l->next && (hc->used || !hc->reusable ||
+		    hc->port != x->url.port || strcasecmp(hc->host,
+		    x->url.host) != 0) && (l->depth == 1 || !hc->reusable)) {
+			hc_let_go(hc, true);
+			continue;
+		}
+		while (l->sent < l->n && l->sent - l->next < l->depth &&
+		    hc->reusable) {
+			struct hc_xfer *y = l->xs[l->sent];
+			int rc;
+
+			if (y->code != HC_OK) {
+				/* failed before it was sent (a bad URL in
+				 * the follow phase): skip it in order */
+				if (l->sent == l->next)
+					l->next++;
+				l->sent++;
+				continue;
+			}
+			if (l->sent > l->next) {
+				y->reused = true;
+				y->connect_ms = 0;
+			}
+			if (l->depth > 1)
+				hc_xfer_clear_response(y);
+			rc = hc_xfer_prepare(ctx, y);
+			if (rc == HC_OK)
+				rc = lane_send(l, y);
+			if (rc) {
+				y->code = rc;
+				hc->stop = true;
+				break;
+			}
+			l->sent++;
+		}
+		return;
+	}
+}
+
+static void
+lane_task(struct loop *loop, void *arg)
+{
+	lane_step(arg);
+}
+
+void
+hc_lane_start(struct hc_lane *l)
+{
+	struct hc_ctx *ctx = l->ctx;
+
+	l->next = l->sent = 0;
+	l->follow_phase = l->acquired = l->fresh = false;
+	l->hc = NULL;
+	l->req = NULL;
+	l->running = true;
+	l->lprev = NULL;
+	l->lnext = ctx->lanes;
+	if (ctx->lanes)
+		ctx->lanes->lprev = l;
+	ctx->lanes = l;
+	ctx->busy++;
+	for (size_t i = 0; i < l->n; i++)
+		l->xs[i]->code = HC_OK;
+	lane_kick(l);
+}

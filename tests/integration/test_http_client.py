@@ -941,3 +941,41 @@ def test_usage_errors():
     for code in ("0", "1", "2", "3", "6", "7", "8", "18", "22", "23", "26",
                  "28", "47", "52", "55", "56"):
         assert re.search(r"(^|\s)%s  " % code, text), code
+
+
+# ---- names: the hosts file, the stub, the pool --------------------------------
+
+def test_localhost_from_the_hosts_file(nginx):
+    """"localhost" comes from /etc/hosts (or is loopback by RFC 6761), as
+    getaddrinfo gave it: no DNS query is needed."""
+    r = get("-v", "http://localhost:%d/hello.txt" % nginx.port)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == HELLO
+    assert b"Connected to localhost" in r.stderr
+
+
+def test_invalid_names_fail_without_a_query():
+    """Names under .invalid have no address (RFC 6761), with or without a
+    resolver: nothing is asked."""
+    port = free_port()
+    for extra in ([], ["--resolver", "127.0.0.1:%d" % port]):
+        t = time.time()
+        r = get(*extra, "http://a.b.invalid/")
+        assert r.returncode == 6, r.stderr
+        assert b"could not resolve host: a.b.invalid (no address)" in r.stderr
+        assert time.time() - t < 2 * SLOW
+
+
+def test_resolver_that_does_not_answer():
+    port = free_port()
+    r = get("--resolver", "127.0.0.1:%d" % port, "http://www.example.test/")
+    assert r.returncode == 6, r.stderr
+    assert b"could not resolve host: www.example.test" in r.stderr
+
+
+def test_reuse_across_redirects_to_the_same_host(nginx):
+    r = get("-L", "-v", nginx.url + "/hop1")
+    assert r.returncode == 0 and r.stdout == HELLO, r.stderr
+    err = r.stderr.decode()
+    assert err.count("* Connected to") == 1, err
+    assert "Re-using existing connection #0" in err

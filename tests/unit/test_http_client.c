@@ -28,7 +28,8 @@ TEST(http_client_resolve_rfc3986_normal)
 		{ "?y", "http://a/b/c/d;p?y" }, { "g?y", "http://a/b/c/g?y" },
 		{ "#s", "http://a/b/c/d;p?q" }, { "g#s", "http://a/b/c/g" },
 		{ "g?y#s", "http://a/b/c/g?y" }, { ";x", "http://a/b/c/;x" },
-		{ "g;x", "http://a/b/c/g;x" }, { "g;x?y#s", "http://a/b/c/g;x?y" },
+		{ "g;x", "http://a/b/c/g;x" }, { "g;x?y#s",
+		    "http://a/b/c/g;x?y" },
 		{ "", "http://a/b/c/d;p?q" }, { ".", "http://a/b/c/" },
 		{ "./", "http://a/b/c/" }, { "..", "http://a/b/" },
 		{ "../", "http://a/b/" }, { "../g", "http://a/b/g" },
@@ -46,7 +47,8 @@ TEST(http_client_resolve_rfc3986_normal)
 TEST(http_client_resolve_rfc3986_abnormal)
 {
 	static const char *const t[][2] = {
-		{ "../../../g", "http://a/g" }, { "../../../../g", "http://a/g" },
+		{ "../../../g", "http://a/g" }, { "../../../../g",
+		    "http://a/g" },
 		{ "/./g", "http://a/g" }, { "/../g", "http://a/g" },
 		{ "g.", "http://a/b/c/g." }, { ".g", "http://a/b/c/.g" },
 		{ "g..", "http://a/b/c/g.." }, { "..g", "http://a/b/c/..g" },
@@ -56,7 +58,8 @@ TEST(http_client_resolve_rfc3986_abnormal)
 		{ "g;x=1/../y", "http://a/b/c/y" },
 		{ "g?y/./x", "http://a/b/c/g?y/./x" },
 		{ "g?y/../x", "http://a/b/c/g?y/../x" },
-		{ "g#s/./x", "http://a/b/c/g" }, { "g#s/../x", "http://a/b/c/g" },
+		{ "g#s/./x", "http://a/b/c/g" }, { "g#s/../x",
+		    "http://a/b/c/g" },
 		{ "http:g", "http:g" },
 	};
 
@@ -141,7 +144,8 @@ TEST(http_client_url_parse_good)
 	    strcmp(u.hostport, "example.com") == 0 &&
 	    strcmp(u.str, "http://example.com/") == 0, "no path");
 	ok(url("HTTP://Example.COM:8080/A/b?q=1&r=%20#top", &u) == 0 &&
-	    strcmp(u.scheme, "http") == 0 && strcmp(u.host, "example.com") == 0 &&
+	    strcmp(u.scheme, "http") == 0 && strcmp(u.host,
+	        "example.com") == 0 &&
 	    u.port == 8080 && strcmp(u.target, "/A/b?q=1&r=%20") == 0 &&
 	    strcmp(u.hostport, "example.com:8080") == 0 &&
 	    strcmp(u.str, "http://example.com:8080/A/b?q=1&r=%20") == 0,
@@ -332,40 +336,40 @@ TEST(http_client_html_long_values)
 
 /* ---- the cache header ---------------------------------------------------- */
 
-TEST(http_cache_meta)
+TEST(http_client_cache_meta)
 {
-	static struct http_cache_meta m;
+	static struct http_client_cache_meta m;
 	const char *h = "camada-cache 1\nurl: http://h/x\netag: \"abc\"\n"
 	    "last-modified: Sun, 06 Nov 1994 08:49:37 GMT\n"
 	    "content-type: text/plain\nstored: 1700000000\nfuture: ignored\n"
 	    "\nBODY";
 	size_t n = strlen(h);
 
-	ok(http_cache_meta_parse(test_guard(h, n), n, &m) == (int)n - 4,
+	ok(http_client_cache_meta_parse(test_guard(h, n), n, &m) == (int)n - 4,
 	    "header length");
 	ok(strcmp(m.url, "http://h/x") == 0 && strcmp(m.etag, "\"abc\"") == 0 &&
 	    strcmp(m.last_modified, "Sun, 06 Nov 1994 08:49:37 GMT") == 0 &&
 	    strcmp(m.content_type, "text/plain") == 0 &&
 	    m.stored == 1700000000, "fields");
 	for (size_t k = 0; k < n - 4; k++)
-		ok(http_cache_meta_parse(test_guard(h, k), k, &m) ==
+		ok(http_client_cache_meta_parse(test_guard(h, k), k, &m) ==
 		    PARSE_AGAIN, "prefix %zu", k);
-	ok(http_cache_meta_parse((const uint8_t *)"camada-cache 2\n\n", 16,
-	    &m) == PARSE_ERR, "other version");
-	ok(http_cache_meta_parse((const uint8_t *)"camada-cache 1\n\n", 16,
-	    &m) == PARSE_ERR, "no url");
-	ok(http_cache_meta_parse((const uint8_t *)"camada-cache 1\nurl\n\n",
-	    20, &m) == PARSE_ERR, "no colon");
+	ok(http_client_cache_meta_parse((const uint8_t *)"camada-cache 2\n\n",
+	    16, &m) == PARSE_ERR, "other version");
+	ok(http_client_cache_meta_parse((const uint8_t *)"camada-cache 1\n\n",
+	    16, &m) == PARSE_ERR, "no url");
+	ok(http_client_cache_meta_parse(
+	    (const uint8_t *)"camada-cache 1\nurl\n\n", 20, &m) == PARSE_ERR, "no colon");
 	h = "camada-cache 1\nurl: a\x01\n\n";
-	ok(http_cache_meta_parse((const uint8_t *)h, strlen(h), &m) ==
+	ok(http_client_cache_meta_parse((const uint8_t *)h, strlen(h), &m) ==
 	    PARSE_ERR, "control");
 }
 
-TEST(http_cache_key)
+TEST(http_client_cache_key)
 {
 	char hex[65];
 
-	http_cache_key("abc", hex);
+	http_client_cache_key("abc", hex);
 	ok(strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff6"
 	    "1f20015ad") == 0, "SHA-256 of abc: %s", hex);
 }

@@ -10,16 +10,16 @@
 #include "test.h"
 
 static int
-parse(const char *s, struct http_cookie_set *c)
+parse(const char *s, struct http_client_cookie_set *c)
 {
 	size_t n = strlen(s);
 
-	return http_cookie_parse(test_guard(s, n), n, c);
+	return http_client_cookie_parse(test_guard(s, n), n, c);
 }
 
-TEST(http_cookie_parse_basic)
+TEST(http_client_cookie_parse_basic)
 {
-	struct http_cookie_set c;
+	struct http_client_cookie_set c;
 
 	ok(parse("sid=abc123", &c) == 0 && slice_eq(c.name, "sid") &&
 	    slice_eq(c.value, "abc123") && !c.has_domain && !c.has_path &&
@@ -44,9 +44,9 @@ TEST(http_cookie_parse_basic)
 	ok(parse(";", &c) == -1, "only ';'");
 }
 
-TEST(http_cookie_parse_attrs)
+TEST(http_client_cookie_parse_attrs)
 {
-	struct http_cookie_set c;
+	struct http_client_cookie_set c;
 
 	ok(parse("a=b; Max-Age=3600", &c) == 0 && c.has_max_age &&
 	    c.max_age == 3600, "Max-Age");
@@ -81,12 +81,12 @@ date(const char *s)
 	time_t t = -1;
 	size_t n = strlen(s);
 
-	if (http_cookie_date_parse(test_guard(s, n), n, &t) < 0)
+	if (http_client_cookie_date_parse(test_guard(s, n), n, &t) < 0)
 		return -1;
 	return t;
 }
 
-TEST(http_cookie_dates)
+TEST(http_client_cookie_dates)
 {
 	ok(date("Sun, 06 Nov 1994 08:49:37 GMT") == 784111777, "IMF-fixdate");
 	ok(date("Sunday, 06-Nov-94 08:49:37 GMT") == 784111777, "RFC 850");
@@ -111,83 +111,90 @@ TEST(http_cookie_dates)
 	    "month name prefix and trailing words");
 }
 
-TEST(http_cookie_domain_match)
+TEST(http_client_cookie_domain_match)
 {
-	ok(http_cookie_domain_match("example.com", "example.com"), "same");
-	ok(http_cookie_domain_match("www.example.com", "example.com"),
+	ok(http_client_cookie_domain_match("example.com", "example.com"),
+	    "same");
+	ok(http_client_cookie_domain_match("www.example.com", "example.com"),
 	    "subdomain");
-	ok(http_cookie_domain_match("WWW.Example.COM", "example.com"), "case");
-	ok(!http_cookie_domain_match("badexample.com", "example.com"),
+	ok(http_client_cookie_domain_match("WWW.Example.COM", "example.com"),
+	    "case");
+	ok(!http_client_cookie_domain_match("badexample.com", "example.com"),
 	    "not at a dot");
-	ok(!http_cookie_domain_match("example.com", "www.example.com"),
+	ok(!http_client_cookie_domain_match("example.com", "www.example.com"),
 	    "parent of the domain");
-	ok(!http_cookie_domain_match("1.2.3.4", "2.3.4"), "IPv4 suffix");
-	ok(http_cookie_domain_match("127.0.0.1", "127.0.0.1"), "same IPv4");
-	ok(!http_cookie_domain_match("x", ""), "empty domain");
+	ok(!http_client_cookie_domain_match("1.2.3.4", "2.3.4"), "IPv4 suffix");
+	ok(http_client_cookie_domain_match("127.0.0.1", "127.0.0.1"),
+	    "same IPv4");
+	ok(!http_client_cookie_domain_match("x", ""), "empty domain");
 }
 
-TEST(http_cookie_path_match)
+TEST(http_client_cookie_path_match)
 {
-	ok(http_cookie_path_match("/", 1, "/"), "root");
-	ok(http_cookie_path_match("/anything/x", 11, "/"), "root prefix");
-	ok(http_cookie_path_match("/foo", 4, "/foo"), "same");
-	ok(http_cookie_path_match("/foo/bar", 8, "/foo"), "next is '/'");
-	ok(http_cookie_path_match("/foo/bar", 8, "/foo/"), "ends with '/'");
-	ok(!http_cookie_path_match("/foobar", 7, "/foo"), "not a segment");
-	ok(!http_cookie_path_match("/fo", 3, "/foo"), "shorter");
-	ok(!http_cookie_path_match("/Foo", 4, "/foo"), "case-sensitive");
+	ok(http_client_cookie_path_match("/", 1, "/"), "root");
+	ok(http_client_cookie_path_match("/anything/x", 11, "/"),
+	    "root prefix");
+	ok(http_client_cookie_path_match("/foo", 4, "/foo"), "same");
+	ok(http_client_cookie_path_match("/foo/bar", 8, "/foo"), "next is '/'");
+	ok(http_client_cookie_path_match("/foo/bar", 8, "/foo/"),
+	    "ends with '/'");
+	ok(!http_client_cookie_path_match("/foobar", 7, "/foo"),
+	    "not a segment");
+	ok(!http_client_cookie_path_match("/fo", 3, "/foo"), "shorter");
+	ok(!http_client_cookie_path_match("/Foo", 4, "/foo"), "case-sensitive");
 }
 
-TEST(http_cookie_default_path)
+TEST(http_client_cookie_default_path)
 {
 	struct slice s;
 
-	s = http_cookie_default_path("", 0);
+	s = http_client_cookie_default_path("", 0);
 	ok(slice_eq(s, "/"), "empty");
-	s = http_cookie_default_path("x", 1);
+	s = http_client_cookie_default_path("x", 1);
 	ok(slice_eq(s, "/"), "relative");
-	s = http_cookie_default_path("/", 1);
+	s = http_client_cookie_default_path("/", 1);
 	ok(slice_eq(s, "/"), "root");
-	s = http_cookie_default_path("/a", 2);
+	s = http_client_cookie_default_path("/a", 2);
 	ok(slice_eq(s, "/"), "one segment");
-	s = http_cookie_default_path("/a/b", 4);
+	s = http_client_cookie_default_path("/a/b", 4);
 	ok(slice_eq(s, "/a"), "two segments");
-	s = http_cookie_default_path("/a/b/", 5);
+	s = http_client_cookie_default_path("/a/b/", 5);
 	ok(slice_eq(s, "/a/b"), "trailing slash");
 }
 
 static int
-jset(struct http_cookie_jar *j, const char *host, const char *path,
+jset(struct http_client_cookie_jar *j, const char *host, const char *path,
     const char *v, time_t now)
 {
-	return http_cookie_jar_set(j, host, path, strlen(path),
+	return http_client_cookie_jar_set(j, host, path, strlen(path),
 	    (const uint8_t *)v, strlen(v), now);
 }
 
 static const char *
-jget(struct http_cookie_jar *j, const char *host, const char *path,
+jget(struct http_client_cookie_jar *j, const char *host, const char *path,
     bool secure, time_t now)
 {
 	static char out[4096];
 
-	if (http_cookie_jar_header(j, host, path, strlen(path), secure, now,
-	    out, sizeof(out)) < 0)
+	if (http_client_cookie_jar_header(j, host, path, strlen(path), secure,
+	    now, out, sizeof(out)) < 0)
 		return "(error)";
 	return out;
 }
 
-TEST(http_cookie_jar_rules)
+TEST(http_client_cookie_jar_rules)
 {
-	struct http_cookie_jar j;
+	struct http_client_cookie_jar j;
 	time_t now = 1700000000;
 
-	http_cookie_jar_init(&j);
+	http_client_cookie_jar_init(&j);
 	ok(jset(&j, "www.example.com", "/dir/page", "a=1", now) == 1,
 	    "host-only with default path");
 	ok(j.n == 1 && j.c[0].host_only && strcmp(j.c[0].path, "/dir") == 0 &&
 	    strcmp(j.c[0].domain, "www.example.com") == 0 &&
 	    j.c[0].expires == 0, "stored fields");
-	ok(strcmp(jget(&j, "www.example.com", "/dir/x", false, now), "a=1") == 0,
+	ok(strcmp(jget(&j, "www.example.com", "/dir/x", false, now),
+	    "a=1") == 0,
 	    "sent on its path");
 	ok(strcmp(jget(&j, "www.example.com", "/other", false, now), "") == 0,
 	    "not on another path");
@@ -225,7 +232,8 @@ TEST(http_cookie_jar_rules)
 	    strcmp(jget(&j, "www.example.com", "/dir/deeper/x", false, now),
 	    "z=0; a=new; b=2") == 0, "replaced in place");
 	size_t before = j.n;
-	ok(jset(&j, "www.example.com", "/dir/q", "a=gone; Max-Age=0", now) == 0 &&
+	ok(jset(&j, "www.example.com", "/dir/q", "a=gone; Max-Age=0",
+	    now) == 0 &&
 	    j.n == before - 1, "Max-Age=0 deletes");
 	ok(jset(&j, "www.example.com", "/", "b=x; Domain=example.com; "
 	    "Expires=Thu, 01 Jan 1970 00:00:01 GMT", now) == 0 &&
@@ -240,41 +248,42 @@ TEST(http_cookie_jar_rules)
 	ok(jset(&j, "h", "/", "u=1; Expires=Wed, 01 Jan 2070 00:00:00 GMT; "
 	    "Max-Age=5", now) == 1 && j.c[j.n - 1].expires == now + 5,
 	    "Max-Age wins over Expires");
-	http_cookie_jar_free(&j);
+	http_client_cookie_jar_free(&j);
 }
 
-TEST(http_cookie_jar_full)
+TEST(http_client_cookie_jar_full)
 {
-	struct http_cookie_jar j;
+	struct http_client_cookie_jar j;
 	char v[64];
 
-	http_cookie_jar_init(&j);
-	for (int i = 0; i < HTTP_COOKIE_JAR_MAX + 10; i++) {
+	http_client_cookie_jar_init(&j);
+	for (int i = 0; i < HTTP_CLIENT_COOKIE_JAR_MAX + 10; i++) {
 		snprintf(v, sizeof(v), "c%d=%d", i, i);
 		jset(&j, "h", "/", v, 1);
 	}
-	ok(j.n == HTTP_COOKIE_JAR_MAX, "bounded: %zu", j.n);
+	ok(j.n == HTTP_CLIENT_COOKIE_JAR_MAX, "bounded: %zu", j.n);
 	ok(strcmp(j.c[j.n - 1].name, "c3009") == 0, "newest kept");
 	bool oldest = false;
 	for (size_t i = 0; i < j.n; i++)
 		oldest |= strcmp(j.c[i].name, "c0") == 0;
 	ok(!oldest, "oldest evicted");
-	http_cookie_jar_free(&j);
+	http_client_cookie_jar_free(&j);
 }
 
 static int
-line(const char *s, struct http_cookie_line *l)
+line(const char *s, struct http_client_cookie_line *l)
 {
 	size_t n = strlen(s);
 
-	return http_cookie_file_line(test_guard(s, n), n, l);
+	return http_client_cookie_file_line(test_guard(s, n), n, l);
 }
 
-TEST(http_cookie_file_lines)
+TEST(http_client_cookie_file_lines)
 {
-	struct http_cookie_line l;
+	struct http_client_cookie_line l;
 
-	ok(line(".example.com\tTRUE\t/\tFALSE\t2147483647\tsid\tabc", &l) == 1 &&
+	ok(line(".example.com\tTRUE\t/\tFALSE\t2147483647\tsid\tabc",
+	    &l) == 1 &&
 	    slice_eq(l.domain, ".example.com") && l.subdomains &&
 	    slice_eq(l.path, "/") && !l.secure && l.expires == 2147483647 &&
 	    slice_eq(l.name, "sid") && slice_eq(l.value, "abc") &&
@@ -300,46 +309,48 @@ TEST(http_cookie_file_lines)
 	    "a tab in the value");
 }
 
-TEST(http_cookie_file_format)
+TEST(http_client_cookie_file_format)
 {
-	struct http_cookie c = { "sid", "abc", "example.com", "/", 0, 1, false,
-	    false, false };
+	struct http_client_cookie c = { "sid", "abc", "example.com", "/", 0, 1,
+	    false, false, false };
 	char out[256];
 
-	ok(http_cookie_file_format(&c, out, sizeof(out)) > 0 &&
+	ok(http_client_cookie_file_format(&c, out, sizeof(out)) > 0 &&
 	    strcmp(out, ".example.com\tTRUE\t/\tFALSE\t0\tsid\tabc") == 0,
 	    "domain cookie: %s", out);
 	c.host_only = true;
 	c.http_only = true;
 	c.secure = true;
 	c.expires = 1999999999;
-	ok(http_cookie_file_format(&c, out, sizeof(out)) > 0 &&
+	ok(http_client_cookie_file_format(&c, out, sizeof(out)) > 0 &&
 	    strcmp(out, "#HttpOnly_example.com\tFALSE\t/\tTRUE\t1999999999\t"
 	    "sid\tabc") == 0, "host-only, HttpOnly, secure: %s", out);
-	ok(http_cookie_file_format(&c, out, 10) == -1, "does not fit");
+	ok(http_client_cookie_file_format(&c, out, 10) == -1, "does not fit");
 
 	/* the round trip: format, parse, add */
-	struct http_cookie_line l;
-	struct http_cookie_jar j;
-	ok(http_cookie_file_format(&c, out, sizeof(out)) > 0 &&
-	    http_cookie_file_line((const uint8_t *)out, strlen(out), &l) == 1,
+	struct http_client_cookie_line l;
+	struct http_client_cookie_jar j;
+	ok(http_client_cookie_file_format(&c, out, sizeof(out)) > 0 &&
+	    http_client_cookie_file_line((const uint8_t *)out, strlen(out),
+	        &l) == 1,
 	    "parses back");
-	http_cookie_jar_init(&j);
-	ok(http_cookie_jar_add_line(&j, &l, 1700000000) == 1 && j.n == 1 &&
+	http_client_cookie_jar_init(&j);
+	ok(http_client_cookie_jar_add_line(&j, &l, 1700000000) == 1 &&
+	    j.n == 1 &&
 	    j.c[0].host_only && j.c[0].http_only && j.c[0].secure &&
 	    j.c[0].expires == 1999999999 &&
 	    strcmp(j.c[0].domain, "example.com") == 0, "same cookie");
 	l.expires = 5;
-	ok(http_cookie_jar_add_line(&j, &l, 1700000000) == 0 && j.n == 0,
+	ok(http_client_cookie_jar_add_line(&j, &l, 1700000000) == 0 && j.n == 0,
 	    "an expired line replaces and is dropped");
-	http_cookie_jar_free(&j);
+	http_client_cookie_jar_free(&j);
 }
 
-TEST(http_cookie_file_roundtrip)
+TEST(http_client_cookie_file_roundtrip)
 {
 	char path[] = "/tmp/camada-cookie-XXXXXX";
 	char err[256];
-	struct http_cookie_jar j, k;
+	struct http_client_cookie_jar j, k;
 	int fd = mkstemp(path);
 	FILE *f;
 
@@ -353,27 +364,27 @@ TEST(http_cookie_file_roundtrip)
 	    "old.example\tFALSE\t/\tFALSE\t1000\texpired\tx\n"
 	    "garbage line\n", f);
 	fclose(f);
-	http_cookie_jar_init(&j);
-	ok(http_cookie_jar_load(&j, path, 1700000000, err, sizeof(err)) == 3,
-	    "three loaded");
+	http_client_cookie_jar_init(&j);
+	ok(http_client_cookie_jar_load(&j, path, 1700000000, err,
+	    sizeof(err)) == 3, "three loaded");
 	ok(strcmp(jget(&j, "127.0.0.1", "/", false, 1700000000),
 	    "session=1") == 0, "session cookie");
 	ok(strcmp(jget(&j, "a.example.com", "/x/y", false, 1700000000),
 	    "long=lived") == 0, "domain cookie");
 	ok(strcmp(jget(&j, "example.com", "/x", false, 1700000000),
 	    "long=lived; hid=den") == 0, "both");
-	ok(http_cookie_jar_save(&j, path, 1700000000, err, sizeof(err)) == 0,
-	    "saved");
-	http_cookie_jar_init(&k);
-	ok(http_cookie_jar_load(&k, path, 1700000000, err, sizeof(err)) == 3,
-	    "loaded again");
+	ok(http_client_cookie_jar_save(&j, path, 1700000000, err,
+	    sizeof(err)) == 0, "saved");
+	http_client_cookie_jar_init(&k);
+	ok(http_client_cookie_jar_load(&k, path, 1700000000, err,
+	    sizeof(err)) == 3, "loaded again");
 	ok(k.n == 3 && strcmp(jget(&k, "example.com", "/x", false, 1700000000),
 	    "long=lived; hid=den") == 0, "same cookies");
-	http_cookie_jar_free(&j);
-	http_cookie_jar_free(&k);
+	http_client_cookie_jar_free(&j);
+	http_client_cookie_jar_free(&k);
 	unlink(path);
-	http_cookie_jar_init(&j);
-	ok(http_cookie_jar_load(&j, path, 1, err, sizeof(err)) == 0,
+	http_client_cookie_jar_init(&j);
+	ok(http_client_cookie_jar_load(&j, path, 1, err, sizeof(err)) == 0,
 	    "a missing file is an empty jar");
-	http_cookie_jar_free(&j);
+	http_client_cookie_jar_free(&j);
 }

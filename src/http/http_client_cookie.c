@@ -1,4 +1,4 @@
-/* http_cookie.c - HTTP state management for the client (RFC 6265): the
+/* http_client_cookie.c - HTTP state management for the client (RFC 6265): the
  * Set-Cookie parser and the cookie-date algorithm (pure), the jar's storage
  * and selection rules, and the Netscape cookie file that curl and wget read
  * and write. No public-suffix list: a Domain without a dot is only taken
@@ -109,7 +109,7 @@ days_in_month(int y, int m)
 }
 
 int
-http_cookie_date_parse(const uint8_t *p, size_t n, time_t *t)
+http_client_cookie_date_parse(const uint8_t *p, size_t n, time_t *t)
 {
 	static const char months[] = "janfebmaraprmayjunjulaugsepoctnovdec";
 	bool ftime = false, fdom = false, fmonth = false, fyear = false;
@@ -196,7 +196,8 @@ attr_is(struct slice name, const char *s)
 }
 
 int
-http_cookie_parse(const uint8_t *p, size_t n, struct http_cookie_set *c)
+http_client_cookie_parse(const uint8_t *p, size_t n,
+    struct http_client_cookie_set *c)
 {
 	const uint8_t *semi = memchr(p, ';', n);
 	size_t nvl = semi ? (size_t)(semi - p) : n;
@@ -208,7 +209,7 @@ http_cookie_parse(const uint8_t *p, size_t n, struct http_cookie_set *c)
 		return -1;
 	c->name = trim_wsp(slice_make(p, (size_t)(eq - p)));
 	c->value = trim_wsp(slice_make(eq + 1, nvl - (size_t)(eq - p) - 1));
-	if (c->name.n == 0 || c->name.n + c->value.n > HTTP_COOKIE_MAX ||
+	if (c->name.n == 0 || c->name.n + c->value.n > HTTP_CLIENT_COOKIE_MAX ||
 	    has_ctl(c->name) || has_ctl(c->value))
 		return -1;
 
@@ -235,7 +236,8 @@ http_cookie_parse(const uint8_t *p, size_t n, struct http_cookie_set *c)
 			continue;
 		if (attr_is(an, "expires")) {
 			time_t t;
-			if (http_cookie_date_parse(vv.p, vv.n, &t) == 0) {
+			if (http_client_cookie_date_parse(vv.p, vv.n,
+			    &t) == 0) {
 				c->has_expires = true;
 				c->expires = t;
 			}
@@ -298,7 +300,7 @@ is_ip(const char *host)
 }
 
 bool
-http_cookie_domain_match(const char *host, const char *domain)
+http_client_cookie_domain_match(const char *host, const char *domain)
 {
 	size_t hl = strlen(host), dl = strlen(domain);
 
@@ -310,7 +312,7 @@ http_cookie_domain_match(const char *host, const char *domain)
 }
 
 bool
-http_cookie_path_match(const char *path, size_t n, const char *cp)
+http_client_cookie_path_match(const char *path, size_t n, const char *cp)
 {
 	size_t cl = strlen(cp);
 
@@ -320,7 +322,7 @@ http_cookie_path_match(const char *path, size_t n, const char *cp)
 }
 
 struct slice
-http_cookie_default_path(const char *path, size_t n)
+http_client_cookie_default_path(const char *path, size_t n)
 {
 	size_t k = n;
 
@@ -334,10 +336,11 @@ http_cookie_default_path(const char *path, size_t n)
 	return slice_make(path, k - 1);
 }
 
-/* ---- the file format ------------------------------------------------------ */
+/* ---- the file format ----------------------------------------------------- */
 
 int
-http_cookie_file_line(const uint8_t *p, size_t n, struct http_cookie_line *l)
+http_client_cookie_file_line(const uint8_t *p, size_t n,
+    struct http_client_cookie_line *l)
 {
 	struct slice f[7];
 	size_t nf = 0, b = 0;
@@ -361,7 +364,8 @@ http_cookie_file_line(const uint8_t *p, size_t n, struct http_cookie_line *l)
 			f[nf++] = slice_make(p + b, i - b);
 			b = i + 1;
 			if (nf == 7 && i < n)	/* the value keeps any tab */
-				f[6] = slice_make(f[6].p, n - (size_t)(f[6].p - p));
+				f[6] = slice_make(f[6].p,
+				    n - (size_t)(f[6].p - p));
 		}
 	}
 	if (nf == 6)
@@ -374,7 +378,7 @@ http_cookie_file_line(const uint8_t *p, size_t n, struct http_cookie_line *l)
 	l->value = f[6];
 	if (l->domain.n == 0 || (l->domain.n == 1 && l->domain.p[0] == '.') ||
 	    l->name.n == 0 || l->path.n == 0 || l->path.p[0] != '/' ||
-	    l->name.n + l->value.n > HTTP_COOKIE_MAX ||
+	    l->name.n + l->value.n > HTTP_CLIENT_COOKIE_MAX ||
 	    has_ctl(l->domain) || has_ctl(l->path) || has_ctl(l->name) ||
 	    has_ctl(l->value))
 		return -1;
@@ -398,7 +402,8 @@ http_cookie_file_line(const uint8_t *p, size_t n, struct http_cookie_line *l)
 }
 
 int
-http_cookie_file_format(const struct http_cookie *c, char *out, size_t outsz)
+http_client_cookie_file_format(const struct http_client_cookie *c, char *out,
+    size_t outsz)
 {
 	int k = snprintf(out, outsz, "%s%s%s\t%s\t%s\t%s\t%lld\t%s\t%s",
 	    c->http_only ? "#HttpOnly_" : "", c->host_only ? "" : ".",
@@ -411,16 +416,16 @@ http_cookie_file_format(const struct http_cookie *c, char *out, size_t outsz)
 	return k;
 }
 
-/* ---- the jar -------------------------------------------------------------- */
+/* ---- the jar ------------------------------------------------------------- */
 
 void
-http_cookie_jar_init(struct http_cookie_jar *j)
+http_client_cookie_jar_init(struct http_client_cookie_jar *j)
 {
 	memset(j, 0, sizeof(*j));
 }
 
 static void
-cookie_free(struct http_cookie *c)
+cookie_free(struct http_client_cookie *c)
 {
 	free(c->name);
 	free(c->value);
@@ -429,7 +434,7 @@ cookie_free(struct http_cookie *c)
 }
 
 void
-http_cookie_jar_free(struct http_cookie_jar *j)
+http_client_cookie_jar_free(struct http_client_cookie_jar *j)
 {
 	for (size_t i = 0; i < j->n; i++)
 		cookie_free(&j->c[i]);
@@ -438,7 +443,7 @@ http_cookie_jar_free(struct http_cookie_jar *j)
 }
 
 static void
-jar_remove(struct http_cookie_jar *j, size_t i)
+jar_remove(struct http_client_cookie_jar *j, size_t i)
 {
 	cookie_free(&j->c[i]);
 	memmove(&j->c[i], &j->c[i + 1], (j->n - i - 1) * sizeof(j->c[0]));
@@ -468,18 +473,20 @@ expired(time_t expires, time_t now)
  * same name, domain and path (keeping its creation order), or deletes it
  * when the new one has already expired. */
 static int
-jar_store(struct http_cookie_jar *j, struct slice name, struct slice value,
+jar_store(struct http_client_cookie_jar *j, struct slice name,
+    struct slice value,
     struct slice domain, struct slice path, time_t expires, bool host_only,
     bool secure, bool http_only, time_t now)
 {
-	struct http_cookie c;
+	struct http_client_cookie c;
 	bool have_old = false;
 	uint64_t created = 0;
 
 	memset(&c, 0, sizeof(c));
 	for (size_t i = 0; i < j->n; i++) {
-		struct http_cookie *o = &j->c[i];
-		if (slice_eq(name, o->name) && slice_caseeq(domain, o->domain) &&
+		struct http_client_cookie *o = &j->c[i];
+		if (slice_eq(name, o->name) && slice_caseeq(domain,
+		    o->domain) &&
 		    slice_eq(path, o->path)) {
 			have_old = true;
 			created = o->created;
@@ -489,7 +496,7 @@ jar_store(struct http_cookie_jar *j, struct slice name, struct slice value,
 	}
 	if (expired(expires, now))
 		return 0;
-	if (j->n >= HTTP_COOKIE_JAR_MAX) {
+	if (j->n >= HTTP_CLIENT_COOKIE_JAR_MAX) {
 		/* full: the oldest one goes */
 		size_t old = 0;
 		for (size_t i = 1; i < j->n; i++)
@@ -499,7 +506,8 @@ jar_store(struct http_cookie_jar *j, struct slice name, struct slice value,
 	}
 	if (j->n == j->cap) {
 		size_t cap = j->cap ? j->cap * 2 : 16;
-		struct http_cookie *nc = realloc(j->c, cap * sizeof(*nc));
+		struct http_client_cookie *nc = realloc(j->c,
+		    cap * sizeof(*nc));
 		if (nc == NULL)
 			return -1;
 		j->c = nc;
@@ -523,16 +531,16 @@ jar_store(struct http_cookie_jar *j, struct slice name, struct slice value,
 }
 
 int
-http_cookie_jar_set(struct http_cookie_jar *j, const char *host,
+http_client_cookie_jar_set(struct http_client_cookie_jar *j, const char *host,
     const char *path, size_t n, const uint8_t *v, size_t vn, time_t now)
 {
-	struct http_cookie_set s;
+	struct http_client_cookie_set s;
 	struct slice domain, cpath;
 	time_t expires = 0;
 	bool host_only = true;
 	char dom[256];
 
-	if (http_cookie_parse(v, vn, &s) < 0)
+	if (http_client_cookie_parse(v, vn, &s) < 0)
 		return 0;
 	if (s.has_max_age) {
 		if (s.max_age <= 0)
@@ -556,7 +564,7 @@ http_cookie_jar_set(struct http_cookie_jar *j, const char *host,
 			if (strcmp(dom, host) != 0)
 				return 0;
 		} else {
-			if (!http_cookie_domain_match(host, dom))
+			if (!http_client_cookie_domain_match(host, dom))
 				return 0;
 			host_only = false;
 		}
@@ -564,14 +572,14 @@ http_cookie_jar_set(struct http_cookie_jar *j, const char *host,
 	} else {
 		domain = slice_cstr(host);
 	}
-	cpath = s.has_path ? s.path : http_cookie_default_path(path, n);
+	cpath = s.has_path ? s.path : http_client_cookie_default_path(path, n);
 	return jar_store(j, s.name, s.value, domain, cpath, expires, host_only,
 	    s.secure, s.http_only, now);
 }
 
 int
-http_cookie_jar_add_line(struct http_cookie_jar *j,
-    const struct http_cookie_line *l, time_t now)
+http_client_cookie_jar_add_line(struct http_client_cookie_jar *j,
+    const struct http_client_cookie_line *l, time_t now)
 {
 	struct slice d = l->domain;
 
@@ -585,14 +593,14 @@ http_cookie_jar_add_line(struct http_cookie_jar *j,
 }
 
 struct pick {
-	const struct http_cookie *c;
+	const struct http_client_cookie *c;
 };
 
 static int
 cmp_pick(const void *a, const void *b)
 {
-	const struct http_cookie *x = ((const struct pick *)a)->c;
-	const struct http_cookie *y = ((const struct pick *)b)->c;
+	const struct http_client_cookie *x = ((const struct pick *)a)->c;
+	const struct http_client_cookie *y = ((const struct pick *)b)->c;
 	size_t xl = strlen(x->path), yl = strlen(y->path);
 
 	if (xl != yl)
@@ -601,9 +609,9 @@ cmp_pick(const void *a, const void *b)
 }
 
 int
-http_cookie_jar_header(const struct http_cookie_jar *j, const char *host,
-    const char *path, size_t n, bool secure, time_t now, char *out,
-    size_t outsz)
+http_client_cookie_jar_header(const struct http_client_cookie_jar *j,
+    const char *host, const char *path, size_t n, bool secure, time_t now,
+    char *out, size_t outsz)
 {
 	struct pick *pk;
 	size_t np = 0, o = 0;
@@ -616,11 +624,11 @@ http_cookie_jar_header(const struct http_cookie_jar *j, const char *host,
 	if (pk == NULL)
 		return -1;
 	for (size_t i = 0; i < j->n; i++) {
-		const struct http_cookie *c = &j->c[i];
+		const struct http_client_cookie *c = &j->c[i];
 		if (c->host_only ? strcasecmp(host, c->domain) != 0 :
-		    !http_cookie_domain_match(host, c->domain))
+		    !http_client_cookie_domain_match(host, c->domain))
 			continue;
-		if (!http_cookie_path_match(path, n, c->path))
+		if (!http_client_cookie_path_match(path, n, c->path))
 			continue;
 		if ((c->secure && !secure) || expired(c->expires, now))
 			continue;
@@ -642,8 +650,8 @@ http_cookie_jar_header(const struct http_cookie_jar *j, const char *host,
 }
 
 int
-http_cookie_jar_load(struct http_cookie_jar *j, const char *file, time_t now,
-    char *err, size_t errsz)
+http_client_cookie_jar_load(struct http_client_cookie_jar *j, const char *file,
+    time_t now, char *err, size_t errsz)
 {
 	FILE *f = fopen(file, "r");
 	char *line = NULL;
@@ -658,14 +666,15 @@ http_cookie_jar_load(struct http_cookie_jar *j, const char *file, time_t now,
 		return -1;
 	}
 	while ((len = getline(&line, &cap, f)) >= 0) {
-		struct http_cookie_line l;
+		struct http_client_cookie_line l;
 		size_t n = (size_t)len;
 
 		if (n > 0 && line[n - 1] == '\n')
 			n--;
-		if (http_cookie_file_line((const uint8_t *)line, n, &l) != 1)
+		if (http_client_cookie_file_line((const uint8_t *)line, n,
+		    &l) != 1)
 			continue;
-		int r = http_cookie_jar_add_line(j, &l, now);
+		int r = http_client_cookie_jar_add_line(j, &l, now);
 		if (r < 0) {
 			snprintf(err, errsz, "%s: out of memory", file);
 			free(line);
@@ -680,10 +689,10 @@ http_cookie_jar_load(struct http_cookie_jar *j, const char *file, time_t now,
 }
 
 int
-http_cookie_jar_save(const struct http_cookie_jar *j, const char *file,
-    time_t now, char *err, size_t errsz)
+http_client_cookie_jar_save(const struct http_client_cookie_jar *j,
+    const char *file, time_t now, char *err, size_t errsz)
 {
-	char tmp[4096], line[HTTP_COOKIE_MAX + 2048];
+	char tmp[4096], line[HTTP_CLIENT_COOKIE_MAX + 2048];
 	FILE *f;
 	int fd;
 
@@ -706,7 +715,8 @@ http_cookie_jar_save(const struct http_cookie_jar *j, const char *file,
 	for (size_t i = 0; i < j->n; i++) {
 		if (expired(j->c[i].expires, now))
 			continue;
-		if (http_cookie_file_format(&j->c[i], line, sizeof(line)) > 0)
+		if (http_client_cookie_file_format(&j->c[i], line,
+		    sizeof(line)) > 0)
 			fprintf(f, "%s\n", line);
 	}
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {

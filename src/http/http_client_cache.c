@@ -1,5 +1,5 @@
-/* http_cache.c - the client's validating cache for --cache DIR: one file per
- * URL, named by the SHA-256 of the URL, a small text header with the
+/* http_client_cache.c - the client's validating cache for --cache DIR: one
+ * file per URL, named by the SHA-256 of the URL, a small text header with the
  * validators and then the body. New entries are written to a temporary file,
  * synced and renamed over the old one, so a reader sees the old entry or the
  * new one, never half of either. No freshness: every use revalidates. */
@@ -33,7 +33,8 @@ field(struct slice v, char *out, size_t outsz)
 }
 
 int
-http_cache_meta_parse(const uint8_t *p, size_t n, struct http_cache_meta *m)
+http_client_cache_meta_parse(const uint8_t *p, size_t n,
+    struct http_client_cache_meta *m)
 {
 	size_t ml = strlen(CACHE_MAGIC), i;
 
@@ -96,7 +97,7 @@ http_cache_meta_parse(const uint8_t *p, size_t n, struct http_cache_meta *m)
 }
 
 void
-http_cache_key(const char *url, char hex[65])
+http_client_cache_key(const char *url, char hex[65])
 {
 	static const char digits[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -120,13 +121,14 @@ entry_path(const char *dir, const char *url, char *out, size_t outsz)
 	char hex[65];
 	int k;
 
-	http_cache_key(url, hex);
+	http_client_cache_key(url, hex);
 	k = snprintf(out, outsz, "%s/%s", dir, hex);
 	return k < 0 || (size_t)k >= outsz ? -1 : 0;
 }
 
 int
-http_cache_lookup(const char *dir, const char *url, struct http_cache_hit *h)
+http_client_cache_lookup(const char *dir, const char *url,
+    struct http_client_cache_hit *h)
 {
 	uint8_t buf[CACHE_HEAD_MAX + 64];
 	char path[4096];
@@ -146,7 +148,7 @@ http_cache_lookup(const char *dir, const char *url, struct http_cache_hit *h)
 		close(fd);
 		return 0;
 	}
-	k = http_cache_meta_parse(buf, (size_t)got, &h->meta);
+	k = http_client_cache_meta_parse(buf, (size_t)got, &h->meta);
 	if (k <= 0 || strcmp(h->meta.url, url) != 0 ||
 	    (h->meta.etag[0] == '\0' && h->meta.last_modified[0] == '\0') ||
 	    lseek(fd, k, SEEK_SET) != k) {
@@ -159,7 +161,7 @@ http_cache_lookup(const char *dir, const char *url, struct http_cache_hit *h)
 }
 
 void
-http_cache_hit_close(struct http_cache_hit *h)
+http_client_cache_hit_close(struct http_client_cache_hit *h)
 {
 	if (h->fd >= 0)
 		close(h->fd);
@@ -184,8 +186,8 @@ write_all(int fd, const void *p, size_t n)
 }
 
 int
-http_cache_begin(struct http_cache_writer *w, const char *dir,
-    const struct http_cache_meta *m)
+http_client_cache_begin(struct http_client_cache_writer *w, const char *dir,
+    const struct http_client_cache_meta *m)
 {
 	static atomic_uint counter;
 	char head[CACHE_HEAD_MAX];
@@ -201,7 +203,7 @@ http_cache_begin(struct http_cache_writer *w, const char *dir,
 		return -1;
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return -1;
-	http_cache_key(m->url, hex);
+	http_client_cache_key(m->url, hex);
 	if (entry_path(dir, m->url, w->path, sizeof(w->path)) < 0)
 		return -1;
 	k = snprintf(w->tmp, sizeof(w->tmp), "%s/.tmp-%.16s-%ld-%u", dir, hex,
@@ -218,26 +220,27 @@ http_cache_begin(struct http_cache_writer *w, const char *dir,
 	if (w->fd < 0)
 		return -1;
 	if (write_all(w->fd, head, (size_t)k) < 0) {
-		http_cache_abort(w);
+		http_client_cache_abort(w);
 		return -1;
 	}
 	return 0;
 }
 
 int
-http_cache_write(struct http_cache_writer *w, const void *p, size_t n)
+http_client_cache_write(struct http_client_cache_writer *w, const void *p,
+    size_t n)
 {
 	if (w->fd < 0)
 		return -1;
 	if (write_all(w->fd, p, n) < 0) {
-		http_cache_abort(w);
+		http_client_cache_abort(w);
 		return -1;
 	}
 	return 0;
 }
 
 int
-http_cache_commit(struct http_cache_writer *w)
+http_client_cache_commit(struct http_client_cache_writer *w)
 {
 	int rc;
 
@@ -255,7 +258,7 @@ http_cache_commit(struct http_cache_writer *w)
 }
 
 void
-http_cache_abort(struct http_cache_writer *w)
+http_client_cache_abort(struct http_client_cache_writer *w)
 {
 	if (w->fd >= 0) {
 		close(w->fd);

@@ -1,9 +1,9 @@
-/* http_page.c - "camada get --page URL": fetches a base HTML file and every
- * object it references, the way a browser does, and prints per object its
+/* http_client_page.c - "camada get --page URL": fetches a base HTML file and
+ * every object it references, the way a browser does, and prints per object its
  * status, size and times. Persistent connections (one per host, or N with
- * --parallel N, each on its own thread), optional pipelining, or with
- * --no-keepalive a new connection per object: the textbook's comparison of
- * persistent and non-persistent HTTP, measured. */
+ * --parallel N, each a lane of its own on the one loop), optional
+ * pipelining, or with --no-keepalive a new connection per object: the
+ * textbook's comparison of persistent and non-persistent HTTP, measured. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +12,6 @@
 
 #define PAGE_BODY_MAX (16u << 20)	/* HTML scanned, at most */
 #define PAGE_OBJ_MAX 1000
-#define PIPE_DEPTH 32			/* requests in flight per conn */
 
 struct page_obj {
 	char *url;			/* absolute, as resolved */
@@ -24,6 +23,7 @@ struct page_obj {
 struct page_job {
 	size_t *idx;			/* into page.objs */
 	size_t n;
+	struct hc_xfer **xs;		/* the lane's, made when it starts */
 };
 
 struct page {
@@ -38,11 +38,13 @@ struct page {
 	size_t njobs;
 };
 
-/* One worker: jobs t, t + nthreads, ... over its own connections. */
+/* One worker: jobs t, t + nthreads, ... one after the other, each on a
+ * lane; the workers run side by side on the loop. */
 struct page_worker {
 	struct page *pg;
 	size_t t;
-	struct hc_conn *idle;
+	size_t j;			/* the job running */
+	struct hc_lane lane;
 };
 
 static int
@@ -233,118 +235,62 @@ build_jobs(struct page *pg, size_t first)
 	return 0;
 }
 
-/* The requests of one job back to back on one connection, PIPE_DEPTH in
- * flight; when the server closes, the unanswered ones go again on a new
- * connection (GETs are idempotent: RFC 9112 §9.3.2). */
+static void worker_next(struct page_worker *w);
+
 static void
-run_pipelined(struct page *pg, struct page_job *jb)
+worker_lane_done(struct hc_lane *l)
 {
-	struct hc_ctx *ctx = pg->ctx;
-	size_t done = 0, depth = ctx->o->no_keepalive ? 1 : PIPE_DEPTH;
-	int fruitless = 0;
+	struct page_worker *w = l->arg;
+	struct page_job *jb = &w->pg->jobs[w->j];
 
-	while (done < jb->n) {
-		struct hc_xfer *first = pg->objs[jb->idx[done]].x;
-		struct hc_conn *c = NULL;
-		size_t sent = done, got = 0;
-		bool broken = false;
-		int rc;
-
-		first->connect_ms = 0;
-		rc = hc_conn_get(ctx, first, false, &c);
-		if (rc) {
-			for (; done < jb->n; done++) {
-				struct hc_xfer *x = pg->objs[jb->idx[done]].x;
-				if (x != first)
-					snprintf(x->err, sizeof(x->err), "%s",
-					    first->err);
-				x->code = rc;
-			}
-			return;
-		}
-		while (done < jb->n && !broken) {
-			while (sent < jb->n && sent - done < depth) {
-				struct hc_xfer *x = pg->objs[jb->idx[sent]].x;
-				if (sent > done) {
-					x->reused = true;
-					x->connect_ms = 0;
-				}
-				hc_xfer_clear_response(x);
-				rc = hc_xfer_prepare(ctx, x);
-				if (rc == HC_OK)
-					rc = hc_xfer_send(ctx, c, x);
-				if (rc) {
-					broken = true;
-					break;
-				}
-				sent++;
-			}
-			if (done == sent)
-				break;
-			struct hc_xfer *x = pg->objs[jb->idx[done]].x;
-			rc = hc_xfer_read(ctx, c, x);
-			if (rc == HC_STALE) {
-				broken = true;
-				break;
-			}
-			x->code = rc;
-			done++;
-			got++;
-			if (rc || !c->reusable)
-				broken = true;
-		}
-		if (broken)
-			c->reusable = false;
-		hc_conn_put(ctx, c);
-		if (got == 0 && ++fruitless >= 2 && done < jb->n) {
-			struct hc_xfer *x = pg->objs[jb->idx[done]].x;
-			if (x->code == 0)
-				snprintf(x->err, sizeof(x->err), "the server "
-				    "closed the connection without answering");
-			x->code = x->code ? x->code : HC_EMPTY;
-			done++;
-		}
-		if (got > 0)
-			fruitless = 0;
-	}
-	/* redirects are followed one by one afterwards */
-	for (size_t i = 0; i < jb->n; i++) {
-		struct hc_xfer *x = pg->objs[jb->idx[i]].x;
-		char loc[sizeof(x->location)];
-
-		if (x->code || !x->has_location)
-			continue;
-		snprintf(loc, sizeof(loc), "%s", x->location);
-		hc_xfer_clear_response(x);
-		if ((x->code = hc_xfer_set_url(x, loc)) == HC_OK)
-			x->code = hc_fetch(ctx, x);
-	}
+	free(jb->xs);
+	jb->xs = NULL;
+	w->j += w->pg->nthreads;
+	worker_next(w);
 }
 
+/* The worker's next job on a lane: pipelined (HC_PIPE_DEPTH in flight,
+ * what a closing server left unanswered sent again on a new connection;
+ * GETs are idempotent: RFC 9112 §9.3.2) or one by one. The first worker
+ * may start on a parked connection (the base page's); the others open
+ * their own, so --parallel N means N connections. */
 static void
-run_job(struct page *pg, struct page_job *jb, struct hc_conn **idle)
+worker_next(struct page_worker *w)
 {
-	for (size_t i = 0; i < jb->n; i++)
-		pg->objs[jb->idx[i]].x->idle = idle;
-	if (pg->ctx->o->pipeline) {
-		run_pipelined(pg, jb);
+	struct page *pg = w->pg;
+	const struct hc_opts *o = pg->ctx->o;
+	struct page_job *jb;
+
+	if (w->j >= pg->njobs)
+		return;
+	jb = &pg->jobs[w->j];
+	jb->xs = calloc(jb->n ? jb->n : 1, sizeof(*jb->xs));
+	if (jb->xs == NULL) {
+		for (size_t i = 0; i < jb->n; i++) {
+			struct hc_xfer *x = pg->objs[jb->idx[i]].x;
+			x->code = HC_WRITE;
+			snprintf(x->err, sizeof(x->err), "out of memory");
+		}
+		w->j += pg->nthreads;
+		worker_next(w);
 		return;
 	}
-	for (size_t i = 0; i < jb->n; i++) {
-		struct hc_xfer *x = pg->objs[jb->idx[i]].x;
-		x->code = hc_fetch(pg->ctx, x);
-	}
+	for (size_t i = 0; i < jb->n; i++)
+		jb->xs[i] = pg->objs[jb->idx[i]].x;
+	memset(&w->lane, 0, sizeof(w->lane));
+	w->lane.ctx = pg->ctx;
+	w->lane.xs = jb->xs;
+	w->lane.n = jb->n;
+	w->lane.depth = o->pipeline && !o->no_keepalive ? HC_PIPE_DEPTH : 1;
+	w->lane.pool_first = w->t == 0;
+	w->lane.done = worker_lane_done;
+	w->lane.arg = w;
+	hc_lane_start(&w->lane);
 }
 
-static void *
-worker(void *arg)
+static void
+base_done(struct hc_lane *l)
 {
-	struct page_worker *w = arg;
-	struct page *pg = w->pg;
-
-	for (size_t j = w->t; j < pg->njobs; j += pg->nthreads)
-		run_job(pg, &pg->jobs[j], &w->idle);
-	return NULL;
 }
 
 static void
@@ -379,15 +325,14 @@ print_row(size_t i, const struct page_obj *o)
 }
 
 int
-hc_page_run(struct hc_ctx *ctx)
+http_client_page_run(struct hc_ctx *ctx)
 {
 	const struct hc_opts *o = ctx->o;
 	struct page pg;
 	struct buf html;
 	struct hc_xfer *base;
 	struct page_obj *bo;
-	pthread_t th[64];
-	struct page_worker w[64];
+	struct page_worker *w;
 	size_t nth, nfetched = 0, nskipped = 0, ncached = 0;
 	uint64_t bytes = 0;
 	int rc, first_err = 0;
@@ -403,8 +348,20 @@ hc_page_run(struct hc_ctx *ctx)
 	base->sink = mem_sink;
 	base->sink_arg = &html;
 	rc = hc_xfer_set_url(base, o->url);
-	if (rc == HC_OK)
-		rc = hc_fetch(ctx, base);
+	if (rc == HC_OK) {
+		struct hc_lane lane;
+
+		memset(&lane, 0, sizeof(lane));
+		lane.ctx = ctx;
+		lane.xs = &base;
+		lane.n = 1;
+		lane.depth = 1;
+		lane.pool_first = true;
+		lane.done = base_done;
+		hc_lane_start(&lane);
+		hc_ctx_run(ctx);
+		rc = base->code;
+	}
 	if (rc) {
 		fprintf(stderr, "camada get: %s\n", base->err);
 		hc_xfer_reset(base);
@@ -425,42 +382,23 @@ hc_page_run(struct hc_ctx *ctx)
 		return HC_WRITE;
 	}
 
-	/* Each worker has its own idle list, so --parallel N means N
-	 * connections; the first inherits the base page's connection. */
+	/* --parallel N: N workers side by side, each with its own
+	 * connection; the first may take the base page's */
 	nth = pg.njobs < (size_t)o->parallel ? pg.njobs : (size_t)o->parallel;
 	pg.nthreads = nth ? nth : 1;
-	memset(w, 0, sizeof(w));
+	w = calloc(pg.nthreads, sizeof(*w));
+	if (w == NULL) {
+		fprintf(stderr, "camada get: out of memory\n");
+		return HC_WRITE;
+	}
 	for (size_t i = 0; i < pg.nthreads; i++) {
 		w[i].pg = &pg;
 		w[i].t = i;
+		w[i].j = i;
+		worker_next(&w[i]);
 	}
-	pthread_mutex_lock(&ctx->mu);
-	w[0].idle = ctx->idle;
-	ctx->idle = NULL;
-	for (struct hc_conn *c = w[0].idle; c; c = c->next)
-		c->home = &w[0].idle;
-	pthread_mutex_unlock(&ctx->mu);
-	if (nth <= 1) {
-		worker(&w[0]);
-		nth = 0;
-	}
-	size_t started = 0;
-	for (size_t i = 0; i < nth; i++, started++)
-		if (pthread_create(&th[i], NULL, worker, &w[i]) != 0)
-			break;
-	for (size_t i = started; i < nth; i++)
-		worker(&w[i]);		/* no thread: do it here */
-	for (size_t i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
-	/* what the workers leave open goes back to the shared list */
-	for (size_t i = 0; i < pg.nthreads; i++)
-		while (w[i].idle) {
-			struct hc_conn *c = w[i].idle;
-			w[i].idle = c->next;
-			c->next = ctx->idle;
-			c->home = &ctx->idle;
-			ctx->idle = c;
-		}
+	hc_ctx_run(ctx);
+	free(w);
 
 	double wall = hc_now_ms() - ctx->t0;
 	printf("camada get --page %s\n%s connections, %s, %d connection%s "
@@ -513,8 +451,10 @@ hc_page_run(struct hc_ctx *ctx)
 	}
 	for (size_t i = 0; i < pg.nrefs; i++)
 		free(pg.refs[i]);
-	for (size_t i = 0; i < pg.njobs; i++)
+	for (size_t i = 0; i < pg.njobs; i++) {
 		free(pg.jobs[i].idx);
+		free(pg.jobs[i].xs);
+	}
 	free(pg.jobs);
 	free(pg.refs);
 	free(pg.objs);
