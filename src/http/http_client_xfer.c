@@ -19,6 +19,8 @@
 #include "core/conn.h"
 #include "core/sock.h"
 #include "http/http_client_int.h"
+#include "http/http_chunked.h"
+#include "http/http_field.h"
 
 #define HC_CONNECT_TIMEOUT_DEFAULT 30.0	/* seconds */
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "http/http_parse.h"
+#include "http/http_date.h"
 
 static const char wkdays[7][4] = {
 	"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"

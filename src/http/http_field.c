@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "http/http_parse.h"
+#include "http/http_field.h"
 
 const struct http_header *
 http_header_find(const struct http_header *h, size_t n, const char *name)

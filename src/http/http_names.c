@@ -2,6 +2,7 @@
  * phrases of status codes.
  */
 #include "http/http_parse.h"
+#include "http/http_names.h"
 
 static const char *const method_names[] = {
 	[HTTP_METHOD_GET] = "GET",

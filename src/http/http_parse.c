@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "http/http_parse.h"
+#include "http/http_names.h"
 
 #define DEFAULT_REQUEST_LINE (8 * 1024)
 #define DEFAULT_HEADER_SIZE (32 * 1024)

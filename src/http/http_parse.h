@@ -1,6 +1,8 @@
-/* http_parse.h - the pure HTTP/1.x layer: request and response heads, the
- * chunked body decoder, request paths, dates, ranges, entity tags and the
- * small field helpers a server and a client need (RFC 9110, RFC 9112).
+/* http_parse.h - the pure HTTP/1.x layer's heads: requests and responses
+ * (RFC 9110, RFC 9112). Its neighbours, each with its own header, hold the
+ * rest of what a server, a client and a proxy share: http_chunked.h (the
+ * chunked coding), http_field.h (ranges, header lookup, entity tags),
+ * http_date.h, http_path.h (request paths to file paths), http_names.h.
  *
  * Nothing here touches a socket, allocates, prints or keeps global state.
  * Every output slice points into the caller's bytes and stays valid as long
@@ -20,11 +22,6 @@
 
 /* Size of the header arrays below; lim->max_headers is clamped to it. */
 #define HTTP_MAX_HEADERS 100
-
-/* Chunked body bounds: one chunk-size line with its extensions, and the whole
- * trailer section. Both are skipped, never returned. */
-#define HTTP_CHUNK_LINE_MAX 4096
-#define HTTP_CHUNK_TRAILER_MAX 16384
 
 /* Largest Content-Length accepted (fits off_t); larger is 400. */
 #define HTTP_CONTENT_LENGTH_MAX ((uint64_t)INT64_MAX)
@@ -202,140 +199,12 @@ http_parse_response(const uint8_t *p, size_t n, struct http_response *r,
 bool
 http_response_has_body(bool method_was_head, int status);
 
-/*
- * The chunked transfer coding (RFC 9112 §7.1), decoded incrementally with
- * explicit state, so the body may arrive in pieces split anywhere. A zeroed
- * struct (or http_chunked_init) is ready for a new body.
- */
-struct http_chunked {
-	int state;		/* private */
-	uint64_t remaining;	/* bytes left in the current chunk's data */
-	size_t line_bytes;	/* private: length of the current size or
-				 * trailer line */
-	size_t trailer_bytes;	/* trailer section so far */
-	unsigned ndigits;	/* private */
-	bool done;		/* the last chunk and trailers have ended */
-};
-
-void
-http_chunked_init(struct http_chunked *st);
-
-/*
- * Consumes framing and data from p[0..n) and returns the number of bytes
- * consumed (0 < k <= n). *data is set to the body bytes among them (a slice
- * into p; data->n may be 0 when only framing was consumed); one call returns
- * at most one run of data, so loop:
- *
- *	while (n > 0 && !st.done) {
- *		k = http_chunked_decode(&st, p, n, &data);
- *		if (k < 0) -> 400 and close
- *		deliver data; p += k; n -= k;
- *	}
- *
- * The decoder stops exactly after the body's final empty line, so when
- * st.done is set the bytes that follow belong to the next message.
- * Returns PARSE_AGAIN if n == 0, 0 if st->done already, PARSE_ERR on
- * malformed input: a missing or bad chunk size, a size over 64 bits, data
- * not followed by CRLF, a bare CR, a CTL in an extension or trailer, a size
- * line over HTTP_CHUNK_LINE_MAX or trailers over HTTP_CHUNK_TRAILER_MAX.
- * After PARSE_ERR the state is unspecified. Chunk extensions and trailer
- * fields are validated and skipped. Lines may end in a bare LF.
- */
-int
-http_chunked_decode(struct http_chunked *st, const uint8_t *p, size_t n,
-    struct slice *data);
-
-/*
- * Turns a request path (r->path: percent-encoded, no query) into a file-
- * system-safe path in out, NUL-terminated. Returns its length (>= 1), or -1:
- * answer 400 (or 404, so as not to say why).
- *
- * It percent-decodes, then removes dot segments (RFC 3986 §5.2.4) and
- * collapses "//". The result begins with '/', has no "." or ".." segment and
- * no empty segment except that a trailing '/' is kept ("/dir/" stays a
- * directory; "/a/b/.." becomes "/a/"). An empty path gives "/".
- *
- * Refused (-1): a path not starting with '/'; '%' not followed by two hex
- * digits; %00 or a NUL, or any other control character; an encoded slash
- * %2F (it would let "a%2F..%2F.." hide a dot segment; and files cannot
- * contain '/'); a backslash, raw or %5C (Windows path separator); bytes that
- * are not valid UTF-8 after decoding (overlong forms like %C0%AE for '.',
- * surrogates, truncated sequences); a ".." that would climb above the root;
- * a result that does not fit outsz.
- */
-int
-http_path_decode(struct slice path, char *out, size_t outsz);
-
-/* Whether any segment of a decoded path begins with '.' (".git",
- * ".htpasswd", "..."): servers refuse those by default. */
-bool
-http_path_has_dotfile(const char *path);
-
-/* Writes t as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") and a NUL.
- * Returns 29, or -1 if the year does not have four digits. */
-#define HTTP_DATE_LEN 29
-int
-http_date_format(time_t t, char out[HTTP_DATE_LEN + 1]);
-
-/* Parses an HTTP-date in any of the three forms of RFC 9110 §5.6.7:
- * IMF-fixdate, RFC 850 ("Sunday, 06-Nov-94 08:49:37 GMT": a year that looks
- * more than 50 years ahead is taken from the past century) and asctime
- * ("Sun Nov  6 08:49:37 1994"). Returns 0 and sets *t, or -1 if s is not
- * one of them exactly (callers ignore an invalid If-Modified-Since). */
-int
-http_date_parse(struct slice s, time_t *t);
-
-/*
- * A Range header value against a representation of size bytes, for one
- * range: "bytes=a-b", "bytes=a-" or "bytes=-suffix" (RFC 9110 §14.1.2).
- * Returns 1 and sets *first and *last (inclusive, last < size) if
- * satisfiable: send 206. Returns 0 if the header is to be ignored: malformed,
- * another unit, or several ranges: send the whole 200. Returns -1 if
- * unsatisfiable (first >= size, "-0", or any range of an empty file): send
- * 416 with "Content-Range: bytes * /size".
- */
-int
-http_parse_range(struct slice v, uint64_t size, uint64_t *first,
-    uint64_t *last);
-
-/* The first header named name (case-insensitive), or NULL. */
-const struct http_header *
-http_header_find(const struct http_header *h, size_t n, const char *name);
-
-/* The index of the next header named name at or after from, or n: loop
- * with i = http_header_next(h, n, i + 1, name) to see repeated fields. */
-size_t
-http_header_next(const struct http_header *h, size_t n, size_t from,
-    const char *name);
-
 /* Whether a comma-separated list (Connection, Accept-Encoding, ...) has an
  * element whose token, before any ';' parameters, equals token
  * case-insensitively. "keep-alive, Upgrade" has "upgrade". Parameters
  * (q=0 included) are not looked at. */
 bool
 http_token_list_has(struct slice v, const char *token);
-
-/* Whether an entity-tag list (If-None-Match, If-Match) matches etag, which
- * is the full tag as the server sends it ("\"abc\"" or "W/\"abc\"").
- * "*" matches any. weak = true is the weak comparison that If-None-Match
- * uses (W/ ignored on both sides); weak = false is the strong one (If-Match,
- * If-Range: both tags must be strong and equal). A malformed list matches
- * nothing. */
-bool
-http_etag_match(struct slice list, struct slice etag, bool weak);
-
-/* "OK", "Not Found", ...; "Unknown" for a code with no registered phrase.
- * Never NULL. */
-const char *
-http_status_reason(int status);
-
-/* "GET", ...; "UNKNOWN" for HTTP_METHOD_UNKNOWN (log method_name instead). */
-const char *
-http_method_name(enum http_method m);
-
-/* The enum for a method token (case-sensitive), HTTP_METHOD_UNKNOWN if none. */
-enum http_method
-http_method_from(struct slice s);
 
 /* RFC 9110 §5.6.2 tchar: the bytes allowed in methods and field names. */
 bool

@@ -7,6 +7,7 @@
 
 #include "core/hex.h"
 #include "http/http_parse.h"
+#include "http/http_path.h"
 
 /* Strict UTF-8 (RFC 3629 §4): shortest form only, no surrogates, nothing
  * above U+10FFFF. Overlong forms are how "%C0%AE%C0%AE" used to mean "..". */

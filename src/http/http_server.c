@@ -23,6 +23,9 @@
 #include "core/cli.h"
 #include "core/log.h"
 #include "http/http_server.h"
+#include "http/http_chunked.h"
+#include "http/http_date.h"
+#include "http/http_names.h"
 
 #define CAMADA_SERVER "camada/0.1"
 

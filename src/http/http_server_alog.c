@@ -12,6 +12,7 @@
 
 #include "core/log.h"
 #include "http/http_server.h"
+#include "http/http_field.h"
 
 int
 http_alog_open(struct http_state *st)

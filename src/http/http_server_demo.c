@@ -24,6 +24,7 @@
 #include "core/hex.h"
 #include "core/log.h"
 #include "http/http_server.h"
+#include "http/http_field.h"
 
 #define SID_BYTES 16
 #define SID_HEX (SID_BYTES * 2)

@@ -23,6 +23,9 @@
 
 #include "core/log.h"
 #include "http/http_server.h"
+#include "http/http_date.h"
+#include "http/http_field.h"
+#include "http/http_path.h"
 
 /* Bodies up to this size are copied into the output buffer so that the head
  * and the body leave in one write; larger ones go out with sendfile. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "http/http_parse.h"
+#include "http/http_chunked.h"
 
 /* Decodes p[0..n) in pieces of step bytes into out. Returns the bytes
  * consumed when done, or -1 on error, -2 if the input ran out. */

@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include "http/http_parse.h"
+#include "http/http_date.h"
+#include "http/http_field.h"
+#include "http/http_path.h"
 
 static void
 check(int k, size_t n, const struct http_request *r)

@@ -3,6 +3,9 @@
 
 #include "http/http_parse.h"
 #include "test.h"
+#include "http/http_date.h"
+#include "http/http_field.h"
+#include "http/http_names.h"
 
 #define SLICE_INIT(s) { (const uint8_t *)(s), sizeof(s) - 1 }
 

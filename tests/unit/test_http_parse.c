@@ -5,6 +5,7 @@
 
 #include "http/http_parse.h"
 #include "test.h"
+#include "http/http_field.h"
 
 static struct http_request rq;
 static struct http_response rs;

@@ -4,6 +4,7 @@
 
 #include "http/http_parse.h"
 #include "test.h"
+#include "http/http_path.h"
 
 static char out[256];
 
