@@ -48,9 +48,9 @@ struct shc_shard {
 	uint64_t blocks_off;
 	uint32_t nbuckets;	/* a power of two */
 	uint32_t nblocks;
-	uint32_t fresh;		/* blocks fresh..nblocks-1 were never used:
-				 * taken in order, so untouched pages stay
-				 * unmapped until the cache grows into them */
+	uint32_t fresh;		/* blocks past fresh were never used: taken
+				 * in order, so untouched pages stay unmapped
+				 * until the cache grows into them */
 	uint32_t free_head;	/* chain of freed blocks */
 	uint32_t nfree;
 	uint32_t lru_head, lru_tail;

@@ -101,7 +101,7 @@ struct resolver_state {
 	struct acl allow;
 	/* per worker */
 	struct loop *loop;
-	struct dns_cache *cache;	/* made by setup, shared by the workers */
+	struct dns_cache *cache;	/* made by setup, shared by workers */
 	uint8_t *arena_mem;
 	struct dns_arena arena;
 	struct server_watch watch;
@@ -271,8 +271,8 @@ resolver_setup(struct instance *in, char *err)
 			if (sock_addr_port(&cf->forward.a[i]) == 0)
 				sock_addr_set_port(&cf->forward.a[i], 53);
 	}
-	st->cache = dns_cache_new(cf->cache_size,
-	    (uint32_t)(cf->max_ttl / 1000), (uint32_t)(cf->max_negative_ttl / 1000));
+	st->cache = dns_cache_new(cf->cache_size, (uint32_t)(cf->max_ttl / 1000),
+	    (uint32_t)(cf->max_negative_ttl / 1000));
 	if (st->cache == NULL) {
 		snprintf(err, CONF_ERR_LEN, "resolver: cache of %zu bytes: %s",
 		    cf->cache_size, strerror(errno));

@@ -91,6 +91,14 @@ def metric(srv, name):
     return 0
 
 
+def wchan(pid):
+    try:
+        with open("/proc/%d/wchan" % pid) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
 def roles(lines):
     return {m.group(1) for m in (re.search(r"(worker \d+)", l) for l in lines)
             if m}
@@ -165,7 +173,7 @@ def test_gauges_are_whole_cache_figures(camada, hier):
 
 def test_worker_killed_holding_a_shard_lock(camada, hier, tmp_path):
     hold = str(tmp_path / "hold")
-    # a small cache: 8 shards, so the queries below touch every one
+    # a small cache (8 shards): the queries below soon meet the held one
     srv = start(camada, hier, "--cache-size", "256k",
                 env={"CAMADA_TEST_SHCACHE_HOLD": hold})
     kids = wait_workers(srv, 2)
@@ -181,8 +189,26 @@ def test_worker_killed_holding_a_shard_lock(camada, hier, tmp_path):
     with open(hold + ".pid") as f:
         pid = int(f.read().split()[0])
     assert pid in kids
+    # queries meanwhile: the other worker blocks on the held shard's lock
+    # as soon as one of them needs it, and the held worker's queue waits
+    # for its successor; all must be answered once the holder is gone
+    waiting = []
+    for i in range(60):
+        w = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        w.settimeout(15 * SLOW)
+        w.sendto(dns.message.make_query("pre%d.wild.example.test." % i,
+                                        "A").to_wire(),
+                 ("127.0.0.1", srv.udp))
+        waiting.append(w)
+    other = [k for k in kids if k != pid][0]
+    wait_until(lambda: "futex" in wchan(other),
+               "the other worker to wait for the held lock")
     os.kill(pid, signal.SIGKILL)
     s.close()
+    for w in waiting:
+        r = dns.message.from_wire(w.recv(4096))
+        w.close()
+        assert rt.addrs(r) == ["192.0.2.7"], r
     srv.wait_line(r"worker \d \(pid %d\) was killed by signal 9; restarting"
                   % pid)
     wait_workers(srv, 2, not_pids=[pid])
@@ -200,7 +226,7 @@ def test_worker_killed_holding_a_shard_lock(camada, hier, tmp_path):
         assert rt.addrs(r) == ["192.0.2.7"]
     lines = answer_lines(srv, "n7.wild.example.test.")
     assert "upstream=0" in lines[-1], lines
-    # the shard the dead worker held was wiped once, by whoever took its
-    # lock next; nothing else was lost
+    # the shard the dead worker held was wiped once, by the worker that was
+    # waiting for its lock (EOWNERDEAD), and only that one
     assert metric(srv, "resolver_cache_repairs_total") == 1
     assert metric(srv, "resolver_cache_entries") > 100

@@ -323,7 +323,8 @@ TEST(core_shcache_killed_lock_holder)
 	ok(has(c, same, "w", 0), "the waiter's put is there");
 	ok(has(c, other, "o", 0), "other shards untouched");
 	ok(put_s(c, "victim", "again", 0, 1000, 0, NULL) == 1 &&
-	    has(c, "victim", "again", 0), "the parent's put on that shard works");
+	    has(c, "victim", "again", 0), "the parent's put on that shard "
+	    "works");
 	shcache_stats(c, &st);
 	ok(st.repairs == 1, "one repair: %llu", (unsigned long long)st.repairs);
 	/* the lock works normally afterwards, across processes too */

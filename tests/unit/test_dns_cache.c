@@ -169,7 +169,8 @@ TEST(dns_cache_shared_across_fork)
 {
 	struct dns_cache *c = dns_cache_new(1 << 20, 86400, 3600);
 	uint8_t o[DNS_NAME_MAX];
-	static const uint8_t ip1[4] = { 192, 0, 2, 1 }, ip2[4] = { 192, 0, 2, 2 };
+	static const uint8_t ip1[4] = { 192, 0, 2, 1 };
+	static const uint8_t ip2[4] = { 192, 0, 2, 2 };
 	struct dns_rr a = mk_a(o, "shared.test", 300, ip1);
 	struct dns_cache_hit h;
 	int status;
@@ -193,8 +194,8 @@ TEST(dns_cache_shared_across_fork)
 	}
 	ok(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == 0, "the child replaced it");
-	ok(memcmp(h.rr[0].rdata, ip1, 4) == 0, "the parent's hit is its own copy");
+	ok(memcmp(h.rr[0].rdata, ip1, 4) == 0, "the parent's hit is a copy");
 	ok(dns_cache_get(c, o, DNS_T_A, DNS_C_IN, 0, 2000, &h) &&
-	    memcmp(h.rr[0].rdata, ip2, 4) == 0, "the next get sees the new one");
+	    memcmp(h.rr[0].rdata, ip2, 4) == 0, "the next get sees the new");
 	dns_cache_free(c);
 }
