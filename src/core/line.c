@@ -1,10 +1,12 @@
 /* line.c - see line.h. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "core/line.h"
 
-int
-line_next(struct buf *in, size_t max, struct slice *line)
+/* Both splitters: strict refuses a LF that is not the end of a CRLF. */
+static int
+line_take(struct buf *in, size_t max, struct slice *line, bool strict)
 {
 	const uint8_t *p = buf_data(in);
 	size_t scan = in->len < max + 2 ? in->len : max + 2;
@@ -22,17 +24,31 @@ line_next(struct buf *in, size_t max, struct slice *line)
 		lf = memchr(p + scan, '\n', in->len - scan);
 		if (lf != NULL)
 			buf_consume(in, (size_t)(lf - p) + 1);
-		return -1;
+		return LINE_TOO_LONG;
 	}
 	n = (size_t)(lf - p);
 	buf_consume(in, n + 1);
 	if (n > 0 && p[n - 1] == '\r')
 		n--;
+	else if (strict && n <= max)
+		return LINE_BARE_LF; /* too long wins: one error per line */
 	if (n > max)
-		return -1;
+		return LINE_TOO_LONG;
 	line->p = p;
 	line->n = n;
 	return 1;
+}
+
+int
+line_next(struct buf *in, size_t max, struct slice *line)
+{
+	return line_take(in, max, line, false);
+}
+
+int
+line_next_crlf(struct buf *in, size_t max, struct slice *line)
+{
+	return line_take(in, max, line, true);
 }
 
 int

@@ -1,12 +1,10 @@
 /* dns_dig.c - "camada dig": one query printed in dig's layout, +short, +tcp,
- * +norec, -x, and +trace (iterates from the root hints by itself, printing
- * each referral and the final answer). A command-line client: blocking
- * sockets and poll are fine here.
+ * +norec, -x, and +trace (dns_iter from the root hints, each response it
+ * takes printed). Every query goes through dns_query on the command's own
+ * loop, which runs until the query is done.
  */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netdb.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +13,11 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/conn.h"
+#include "core/file.h"
+#include "core/loop.h"
 #include "core/sock.h"
+#include "dns/dns_cache.h"
 #include "dns/dns_dig.h"
 #include "dns/dns_iter.h"
 #include "dns/dns_query.h"
@@ -23,8 +25,11 @@
 #include "dns/dns_wire.h"
 
 #define DEFAULT_HINTS "etc/zones/root.hints"
-#define TRACE_MAX_STEPS 32
-#define TRACE_MAX_SRV 32
+#define TRACE_MAX_STEPS 32		/* referrals */
+#define TRACE_MAX_QUERIES 64		/* with the name servers' look-ups */
+#define TRACE_DEPTH 4			/* nested look-ups of name servers */
+#define TRACE_HINTS_MAX (4 * 1024 * 1024)
+#define TRACE_CACHE_BYTES (4 * 1024 * 1024)
 
 struct dig {
 	const char *server;		/* as given, NULL: resolv.conf */
@@ -38,6 +43,7 @@ struct dig {
 	long timeout_ms;
 	int tries;
 	char cmdline[1024];
+	struct loop *loop;
 	uint8_t *arena_mem;
 	struct dns_arena arena;
 	uint8_t resp[DNS_MSG_MAX];
@@ -90,140 +96,68 @@ resolv_conf_server(char *out, size_t n)
 	fclose(f);
 }
 
-/* ---- sending ---- */
+/* ---- asking: dns_query on the command's own loop ---- */
 
-static int
-wait_fd(int fd, short ev, long ms)
+struct ask {
+	struct dig *d;
+	int done;
+	enum dns_query_status st;
+	int len;
+	int via_tcp;
+};
+
+static void
+on_answer(void *arg, enum dns_query_status st, const uint8_t *msg, size_t n,
+    int tcp)
 {
-	struct pollfd p = { fd, ev, 0 };
-	int r;
+	struct ask *a = arg;
 
-	do
-		r = poll(&p, 1, (int)ms);
-	while (r < 0 && errno == EINTR);
-	return r;
+	a->done = 1;
+	a->st = st;
+	a->via_tcp = tcp;
+	if (st == DNS_QUERY_OK && n <= sizeof(a->d->resp)) {
+		memcpy(a->d->resp, msg, n);
+		a->len = (int)n;
+	}
 }
 
-/* One exchange over TCP; returns the response length or -1. */
-static int
-exchange_tcp(struct dig *d, const struct sock_addr *to, const uint8_t *q,
-    size_t qn)
-{
-	uint8_t hdr[2];
-	size_t got = 0, need = 2;
-	uint64_t deadline = clock_mono_ms() + (uint64_t)d->timeout_ms;
-	char err[SOCK_ERR_LEN];
-	int fd = sock_connect_tcp(to, err), rc = -1;
-	uint8_t *frame;
-
-	if (fd < 0)
-		return -1;
-	if (wait_fd(fd, POLLOUT, d->timeout_ms) <= 0 ||
-	    sock_connect_result(fd) != 0)
-		goto out;
-	frame = malloc(qn + 2);
-	if (frame == NULL)
-		goto out;
-	dns_put16(frame, (uint16_t)qn);
-	memcpy(frame + 2, q, qn);
-	if (send(fd, frame, qn + 2, MSG_NOSIGNAL) != (ssize_t)(qn + 2)) {
-		free(frame);
-		goto out;
-	}
-	free(frame);
-	/* the length, then the message */
-	while (got < need) {
-		uint64_t now = clock_mono_ms();
-		ssize_t r;
-		if (now >= deadline || wait_fd(fd, POLLIN,
-		    (long)(deadline - now)) <= 0)
-			goto out;
-		if (need == 2)
-			r = recv(fd, hdr + got, need - got, 0);
-		else
-			r = recv(fd, d->resp + got, need - got, 0);
-		if (r <= 0) {
-			if (r < 0 && (errno == EAGAIN || errno == EINTR))
-				continue;
-			goto out;
-		}
-		got += (size_t)r;
-		if (need == 2 && got == 2) {
-			need = dns_get16(hdr);
-			got = 0;
-			if (need == 0)
-				goto out;
-		}
-	}
-	rc = (int)need;
-out:
-	close(fd);
-	return rc;
-}
-
-/* Sends a query for name/type to `to`; the response lands in d->resp.
- * Returns its length, or -1 (no answer). *via_tcp tells how it came. */
+/* Sends a query for name/type to `to` through dns_query (UDP tries, TCP
+ * on TC or with +tcp) and runs the loop until it ends; the response lands
+ * in d->resp. Returns its length, or -1 (no answer). *via_tcp tells how it
+ * came. */
 static int
 exchange(struct dig *d, const struct sock_addr *to, const uint8_t *name,
     uint16_t type, int rd, int *via_tcp)
 {
-	uint8_t q[DNS_NAME_MAX + 64];
-	uint16_t id = dns_random16();
-	int qn = dns_query_build(q, sizeof(q), id, name, type, d->qclass, rd,
-	    1232);
+	struct dns_query_opts o;
+	struct ask a;
 
-	*via_tcp = 0;
-	if (qn < 0)
+	memset(&a, 0, sizeof(a));
+	a.d = d;
+	a.len = -1;
+	memset(&o, 0, sizeof(o));
+	o.timeout_ms = (uint64_t)d->timeout_ms;
+	o.tries = d->tries;
+	o.edns_size = 1232;
+	o.rd = rd;
+	o.tcp = d->tcp;
+	*via_tcp = d->tcp;
+	if (dns_query_start(d->loop, to, name, type, d->qclass, &o, on_answer,
+	    &a) == NULL)
 		return -1;
-	if (!d->tcp) {
-		for (int t = 0; t < d->tries; t++) {
-			int fd = socket(to->ss.ss_family, SOCK_DGRAM |
-			    SOCK_CLOEXEC, 0);
-			uint64_t deadline;
-			if (fd < 0)
-				return -1;
-			if (connect(fd, (const struct sockaddr *)&to->ss,
-			    to->len) < 0 || send(fd, q, (size_t)qn, 0) != qn) {
-				close(fd);
-				return -1;
-			}
-			deadline = clock_mono_ms() + (uint64_t)d->timeout_ms;
-			for (;;) {
-				uint64_t now = clock_mono_ms();
-				ssize_t r;
-				if (now >= deadline || wait_fd(fd, POLLIN,
-				    (long)(deadline - now)) <= 0)
-					break;
-				r = recv(fd, d->resp, sizeof(d->resp), 0);
-				if (r < 0) {
-					if (errno == EINTR || errno == EAGAIN)
-						continue;
-					break; /* refused */
-				}
-				if (!dns_query_matches(d->resp, (size_t)r, id,
-				    name, type, d->qclass))
-					continue;
-				close(fd);
-				if (dns_get16(d->resp + 2) & DNS_FLAG_TC) {
-					fprintf(stderr, ";; Truncated, retrying "
-					    "in TCP mode.\n");
-					goto tcp;
-				}
-				return (int)r;
-			}
-			close(fd);
-		}
+	while (!a.done)
+		if (loop_once(d->loop, 1000) < 0)
+			return -1; /* the query stays; loop_free ends it */
+	/* let the query free itself (and a TCP conn reach CLOSED) */
+	for (int i = 0; i < 100 && conn_count() > 0; i++)
+		loop_once(d->loop, 10);
+	loop_once(d->loop, 0);
+	*via_tcp = a.via_tcp;
+	if (a.st != DNS_QUERY_OK)
 		return -1;
-	}
-tcp:
-	*via_tcp = 1;
-	{
-		int n = exchange_tcp(d, to, q, (size_t)qn);
-		if (n < 0 || !dns_query_matches(d->resp, (size_t)n, id, name,
-		    type, d->qclass))
-			return -1;
-		return n;
-	}
+	if (a.via_tcp && !d->tcp)
+		fprintf(stderr, ";; Truncated, retrying in TCP mode.\n");
+	return a.len;
 }
 
 /* ---- printing ---- */
@@ -330,220 +264,149 @@ dig_one(struct dig *d)
 	return 0;
 }
 
-/* ---- +trace ---- */
+/* ---- +trace: dns_iter, the resolver's iterator, step by step ---- */
 
-struct tsrv {
-	uint8_t name[DNS_NAME_MAX];
-	struct sock_addr addr;
-	int has_addr;
-};
-
-static int resolve_addr(struct dig *d, const struct dns_iter_hints *h,
-    const uint8_t *name, struct sock_addr *out, int depth);
-
-/* Iterates for name/type from the hints. print: show every step. On a final
- * answer with an A record and out != NULL, stores its address. Returns 0
- * when an authoritative answer (or negative answer) came, -1 otherwise. */
-static int
-iterate(struct dig *d, const struct dns_iter_hints *h, const uint8_t *name,
-    uint16_t type, int print, struct sock_addr *out, int depth)
+/* One response of the walk, as dig +trace shows it. */
+static void
+print_step(struct dig *d, const struct dns_msg *m, int n,
+    const struct dns_iter_out *out, uint64_t dt)
 {
-	struct tsrv srv[TRACE_MAX_SRV];
-	uint8_t zone[DNS_NAME_MAX];
-	int nsrv = 0;
+	char host[SOCK_ADDR_STRLEN], nm[DNS_NAME_TEXT_MAX];
 
-	zone[0] = 0;
-	for (int i = 0; i < h->naddr && nsrv < TRACE_MAX_SRV; i++) {
-		memset(&srv[nsrv], 0, sizeof(srv[nsrv]));
-		srv[nsrv].addr = h->addr[i];
-		srv[nsrv].has_addr = 1;
-		memcpy(srv[nsrv].name, h->ns[h->addr_ns[i]], DNS_NAME_MAX);
-		nsrv++;
-	}
-	for (int step = 0; step < TRACE_MAX_STEPS; step++) {
-		struct dns_msg m;
-		int n = -1, via_tcp, used = -1;
-		uint64_t t0 = 0, dt = 0;
-
-		for (int i = 0; i < nsrv && n < 0; i++) {
-			if (!srv[i].has_addr) {
-				if (depth > 3 || resolve_addr(d, h, srv[i].name,
-				    &srv[i].addr, depth + 1) < 0)
-					continue;
-				srv[i].has_addr = 1;
-			}
-			t0 = clock_mono_ms();
-			n = exchange(d, &srv[i].addr, name, type, 0, &via_tcp);
-			dt = clock_mono_ms() - t0;
-			used = i;
-		}
-		if (n < 0) {
-			if (print)
-				printf(";; no name server of the zone answered\n");
-			return -1;
-		}
-		dns_arena_reset(&d->arena);
-		if (dns_msg_parse(d->resp, (size_t)n, &m, &d->arena) < 0)
-			return -1;
-		if (print) {
-			char host[SOCK_ADDR_STRLEN], nm[DNS_NAME_TEXT_MAX];
-			for (int s = 0; s < 3; s++)
-				print_rrs(&m, (enum dns_section)s, 0);
-			sock_addr_host(&srv[used].addr, host, sizeof(host));
-			if (srv[used].name[0])
-				dns_name_to_text(srv[used].name, nm, sizeof(nm));
-			else
-				snprintf(nm, sizeof(nm), "%s", host);
-			printf(";; Received %d bytes from %s#%d(%s) in %llu ms\n\n",
-			    n, host, sock_addr_port(&srv[used].addr), nm,
-			    (unsigned long long)dt);
-		}
-		if (m.rcode != DNS_RCODE_NOERROR || m.count[DNS_SEC_ANSWER] ||
-		    (m.flags & DNS_FLAG_AA)) {
-			if (out) {
-				for (unsigned i = 0; i < m.count[0]; i++)
-					if (m.rr[0][i].type == DNS_T_A &&
-					    m.rr[0][i].rdlen == 4) {
-						struct sockaddr_in *s4 =
-						    (struct sockaddr_in *)&out->ss;
-						memset(out, 0, sizeof(*out));
-						s4->sin_family = AF_INET;
-						memcpy(&s4->sin_addr,
-						    m.rr[0][i].rdata, 4);
-						out->len = sizeof(*s4);
-						sock_addr_set_port(out, d->port);
-						return 0;
-					}
-				return -1;
-			}
-			return m.rcode == DNS_RCODE_NOERROR ||
-			    m.rcode == DNS_RCODE_NXDOMAIN ? 0 : -1;
-		}
-		/* a referral: NS below the zone we asked, enclosing the name */
-		const uint8_t *cut = NULL;
-		for (unsigned i = 0; i < m.count[1]; i++) {
-			const struct dns_rr *rr = &m.rr[1][i];
-			if (rr->type == DNS_T_NS && dns_name_is_sub(name, rr->owner) &&
-			    dns_name_is_sub(rr->owner, zone) &&
-			    !dns_name_equal(rr->owner, zone)) {
-				cut = rr->owner;
-				break;
-			}
-		}
-		if (cut == NULL) {
-			if (print)
-				printf(";; no referral and no answer\n");
-			return -1;
-		}
-		memcpy(zone, cut, (size_t)dns_name_len(cut, DNS_NAME_MAX));
-		nsrv = 0;
-		for (unsigned i = 0; i < m.count[1] && nsrv < TRACE_MAX_SRV; i++) {
-			const struct dns_rr *rr = &m.rr[1][i];
-			if (rr->type != DNS_T_NS || !dns_name_equal(rr->owner, zone))
-				continue;
-			struct tsrv *t = &srv[nsrv];
-			memset(t, 0, sizeof(*t));
-			memcpy(t->name, rr->rdata, rr->rdlen);
-			int glued = 0;
-			for (unsigned k = 0; k < m.count[2] &&
-			    nsrv < TRACE_MAX_SRV; k++) {
-				const struct dns_rr *g = &m.rr[2][k];
-				if (!dns_name_equal(g->owner, t->name) ||
-				    !((g->type == DNS_T_A && g->rdlen == 4) ||
-				    (g->type == DNS_T_AAAA && g->rdlen == 16)))
-					continue;
-				struct tsrv *u = &srv[nsrv];
-				if (glued) {
-					memcpy(u->name, t->name, DNS_NAME_MAX);
-				}
-				memset(&u->addr, 0, sizeof(u->addr));
-				if (g->type == DNS_T_A) {
-					struct sockaddr_in *s4 =
-					    (struct sockaddr_in *)&u->addr.ss;
-					s4->sin_family = AF_INET;
-					memcpy(&s4->sin_addr, g->rdata, 4);
-					u->addr.len = sizeof(*s4);
-				} else {
-					struct sockaddr_in6 *s6 =
-					    (struct sockaddr_in6 *)&u->addr.ss;
-					s6->sin6_family = AF_INET6;
-					memcpy(&s6->sin6_addr, g->rdata, 16);
-					u->addr.len = sizeof(*s6);
-				}
-				sock_addr_set_port(&u->addr, d->port);
-				u->has_addr = 1;
-				glued = 1;
-				nsrv++;
-			}
-			if (!glued)
-				nsrv++; /* glueless: looked up when needed */
-		}
-		/* servers with addresses first */
-		for (int i = 0, j = 0; i < nsrv; i++)
-			if (srv[i].has_addr) {
-				struct tsrv tmp = srv[j];
-				srv[j] = srv[i];
-				srv[i] = tmp;
-				j++;
-			}
-	}
-	return -1;
+	for (int s = 0; s < 3; s++)
+		print_rrs(m, (enum dns_section)s, 0);
+	sock_addr_host(&out->addr, host, sizeof(host));
+	if (out->ns_name)
+		dns_name_to_text(out->ns_name, nm, sizeof(nm));
+	else
+		snprintf(nm, sizeof(nm), "%s", host);
+	printf(";; Received %d bytes from %s#%d(%s) in %llu ms\n\n", n, host,
+	    sock_addr_port(&out->addr), nm, (unsigned long long)dt);
 }
 
+/* Drives the iterator for d's question; the name servers' own addresses
+ * (glueless delegations) are looked up by sub-iterations, not shown.
+ * Like dig, the walk stops at a CNAME that leads out of the zone.
+ * Returns 0 for an answer or a negative answer, 1 otherwise. */
 static int
-resolve_addr(struct dig *d, const struct dns_iter_hints *h,
-    const uint8_t *name, struct sock_addr *out, int depth)
+walk(struct dig *d, const struct dns_iter_conf *cf, struct dns_cache *cache)
 {
-	return iterate(d, h, name, DNS_T_A, 0, out, depth);
+	struct dns_iter *it[TRACE_DEPTH];
+	int depth = 0, sent = 0, rc = 1;
+
+	if ((it[0] = malloc(sizeof(*it[0]))) == NULL)
+		return 1;
+	dns_iter_init(it[0], cf, cache, d->qname, d->qtype, d->qclass);
+	it[0]->sent = &sent;
+	depth = 1;
+	for (;;) {
+		struct dns_iter *top = it[depth - 1];
+		struct dns_iter_out out;
+		enum dns_iter_action act = dns_iter_next(top, clock_mono_ms(),
+		    &out);
+
+		if (act == DNS_ITER_SEND) {
+			struct dns_msg m;
+			uint64_t t0 = clock_mono_ms();
+			int via_tcp, n = exchange(d, &out.addr, out.qname,
+			    out.qtype, out.rd, &via_tcp);
+			uint64_t dt = clock_mono_ms() - t0;
+
+			dns_arena_reset(&d->arena);
+			if (n < 0 || dns_msg_parse(d->resp, (size_t)n, &m,
+			    &d->arena) < 0) {
+				dns_iter_fail(top);
+				continue;
+			}
+			if (depth == 1)
+				print_step(d, &m, n, &out, dt);
+			dns_iter_answer(top, &m, clock_mono_ms());
+			if (depth == 1 && top->step == DNS_ITER_STEP_CNAME) {
+				rc = 0;
+				break;
+			}
+			continue;
+		}
+		if (act == DNS_ITER_SUB) {
+			struct dns_iter *sub;
+			if (depth == TRACE_DEPTH ||
+			    (sub = malloc(sizeof(*sub))) == NULL) {
+				dns_iter_sub_done(top, NULL, clock_mono_ms());
+				continue;
+			}
+			dns_iter_init(sub, cf, cache, out.qname, out.qtype,
+			    out.qclass);
+			sub->sent = &sent;
+			it[depth++] = sub;
+			continue;
+		}
+		if (depth > 1) {
+			depth--;
+			dns_iter_sub_done(it[depth - 1], top, clock_mono_ms());
+			dns_iter_free(top);
+			free(top);
+			continue;
+		}
+		if (top->rcode == DNS_RCODE_NOERROR ||
+		    top->rcode == DNS_RCODE_NXDOMAIN)
+			rc = 0;
+		else
+			printf(";; %s\n", top->why ? top->why :
+			    "no name server of the zone answered");
+		break;
+	}
+	while (depth > 0) {
+		dns_iter_free(it[--depth]);
+		free(it[depth]);
+	}
+	return rc;
 }
 
 static int
 dig_trace(struct dig *d)
 {
 	struct dns_iter_hints *h = malloc(sizeof(*h));
+	struct dns_iter_conf cf;
+	struct dns_cache *cache;
 	char err[512], *text = NULL;
-	size_t len = 0, cap = 0;
-	FILE *f;
-	int rc = 1;
+	size_t len = 0;
+	int rc;
 
 	if (h == NULL)
 		return 1;
-	f = fopen(d->hints, "r");
-	if (f == NULL) {
-		fprintf(stderr, "camada dig: %s: %s\n", d->hints, strerror(errno));
+	if (file_read_all(d->hints, TRACE_HINTS_MAX, &text, &len, NULL, err,
+	    sizeof(err)) < 0) {
+		fprintf(stderr, "camada dig: %s: %s\n", d->hints, err);
 		free(h);
 		return 1;
 	}
-	for (;;) {
-		if (len == cap) {
-			char *p;
-			cap = cap ? cap * 2 : 8192;
-			if (cap > 4 * 1024 * 1024 || !(p = realloc(text, cap)))
-				break;
-			text = p;
-		}
-		size_t r = fread(text + len, 1, cap - len, f);
-		if (r == 0)
-			break;
-		len += r;
-	}
-	fclose(f);
-	if (dns_iter_hints_parse(h, d->hints, text ? text : "", len, d->port,
-	    err, sizeof(err)) < 0) {
+	if (dns_iter_hints_parse(h, d->hints, text, len, d->port, err,
+	    sizeof(err)) < 0) {
 		fprintf(stderr, "camada dig: %s\n", err);
 		free(text);
 		free(h);
 		return 1;
 	}
 	free(text);
+	cache = dns_cache_new(TRACE_CACHE_BYTES, 86400, 3600);
+	if (cache == NULL) {
+		free(h);
+		return 1;
+	}
 	for (int i = 0; i < h->nns; i++) {
 		char nm[DNS_NAME_TEXT_MAX];
 		dns_name_to_text(h->ns[i], nm, sizeof(nm));
 		printf(".\t\t\t3600000\tIN\tNS\t%s\n", nm);
 	}
 	printf(";; Root hints from %s\n\n", d->hints);
-	if (iterate(d, h, d->qname, d->qtype, 1, NULL, 0) == 0)
-		rc = 0;
+	memset(&cf, 0, sizeof(cf));
+	cf.hints = h;
+	cf.port = d->port;
+	cf.max_referrals = TRACE_MAX_STEPS;
+	cf.max_cname = DNS_ITER_MAX_CNAME;
+	cf.max_queries = TRACE_MAX_QUERIES;
+	rc = walk(d, &cf, cache);
+	dns_cache_free(cache);
 	free(h);
 	return rc;
 }
@@ -698,7 +561,8 @@ dig_main(int argc, char **argv)
 		}
 	}
 	d->arena_mem = malloc(DNS_ARENA_SIZE);
-	if (d->arena_mem == NULL) {
+	d->loop = loop_new();
+	if (d->arena_mem == NULL || d->loop == NULL) {
 		rc = 1;
 		goto out;
 	}
@@ -750,6 +614,8 @@ usage:
 	dig_usage(stderr);
 	rc = 2;
 out:
+	if (d->loop)
+		loop_free(d->loop);
 	free(d->arena_mem);
 	free(d);
 	return rc;

@@ -215,8 +215,9 @@ finish(struct dns_iter *it, uint16_t rcode, const char *why)
 		it->why = why;
 }
 
+/* Adds a server address; ns is its name server's index (-1: unknown). */
 static void
-srv_add(struct dns_iter *it, const struct sock_addr *a)
+srv_add(struct dns_iter *it, const struct sock_addr *a, int ns)
 {
 	for (int i = 0; i < it->nsrv; i++)
 		if (sock_addr_equal(&it->srv[i].addr, a))
@@ -224,6 +225,7 @@ srv_add(struct dns_iter *it, const struct sock_addr *a)
 	if (it->nsrv < DNS_ITER_MAX_SRV) {
 		it->srv[it->nsrv].addr = *a;
 		it->srv[it->nsrv].tried = 0;
+		it->srv[it->nsrv].ns = (int8_t)ns;
 		it->nsrv++;
 	}
 }
@@ -266,7 +268,7 @@ ns_addrs_from_cache(struct dns_iter *it, int i, uint64_t now)
 				continue;
 			addr_from_rdata(&sa, types[t], h.rr[k].rdata,
 			    it->cf->port);
-			srv_add(it, &sa);
+			srv_add(it, &sa, i);
 			any = 1;
 		}
 	}
@@ -349,7 +351,7 @@ pick_zone(struct dns_iter *it, uint64_t now)
 	if (it->cf->nforward) {
 		it->zone[0] = 0;
 		for (int i = 0; i < it->cf->nforward; i++)
-			srv_add(it, &it->cf->forward[i]);
+			srv_add(it, &it->cf->forward[i], -1);
 		return;
 	}
 	for (; z; z = dns_name_parent(z)) {
@@ -379,8 +381,14 @@ pick_zone(struct dns_iter *it, uint64_t now)
 		ns_add(it, it->cf->hints->ns[i]);
 		it->ns[it->nns - 1].state = 1;
 	}
-	for (int i = 0; i < it->cf->hints->naddr; i++)
-		srv_add(it, &it->cf->hints->addr[i]);
+	for (int i = 0; i < it->cf->hints->naddr; i++) {
+		const struct dns_iter_hints *hi = it->cf->hints;
+		const uint8_t *nm = hi->ns[hi->addr_ns[i]];
+		int k = 0;
+		while (k < it->nns && !dns_name_equal(it->ns[k].name, nm))
+			k++;
+		srv_add(it, &it->cf->hints->addr[i], k < it->nns ? k : -1);
+	}
 }
 
 enum dns_iter_action
@@ -407,6 +415,9 @@ dns_iter_next(struct dns_iter *it, uint64_t now_ms, struct dns_iter_out *out)
 			it->cur_srv = i;
 			(*it->sent)++;
 			out->addr = it->srv[i].addr;
+			out->ns_name = it->srv[i].ns >= 0 &&
+			    it->srv[i].ns < it->nns ?
+			    it->ns[it->srv[i].ns].name : NULL;
 			out->qname = it->cur;
 			out->qtype = it->qtype;
 			out->qclass = it->qclass;
@@ -464,7 +475,7 @@ dns_iter_sub_done(struct dns_iter *it, const struct dns_iter *sub,
 				continue;
 			struct sock_addr sa;
 			addr_from_rdata(&sa, rr.type, rr.rdata, it->cf->port);
-			srv_add(it, &sa);
+			srv_add(it, &sa, it->sub_ns);
 			any = 1;
 		}
 	}
@@ -537,6 +548,7 @@ negative(struct dns_iter *it, const struct dns_msg *m, const uint8_t *bail,
 	const struct dns_rr *soa = find_soa(it, m, bail);
 	uint32_t ttl = 0;
 
+	it->step = DNS_ITER_STEP_NEGATIVE;
 	if (soa) {
 		struct dns_rr s = *soa;
 		ttl = dns_cache_cap_ttl(it->cache, dns_soa_neg_ttl(soa), 1);
@@ -552,6 +564,7 @@ negative(struct dns_iter *it, const struct dns_msg *m, const uint8_t *bail,
 static void
 server_failed(struct dns_iter *it, const char *why)
 {
+	it->step = DNS_ITER_STEP_REJECTED;
 	it->why = why;
 	it->cur_srv = -1;
 }
@@ -592,6 +605,7 @@ dns_iter_answer(struct dns_iter *it, const struct dns_msg *m, uint64_t now)
 			}
 		}
 		if (k) {
+			it->step = DNS_ITER_STEP_ANSWER;
 			finish(it, DNS_RCODE_NOERROR, NULL);
 			return;
 		}
@@ -616,6 +630,7 @@ dns_iter_answer(struct dns_iter *it, const struct dns_msg *m, uint64_t now)
 			ttl = dns_cache_cap_ttl(it->cache, ttl, 0);
 			for (size_t k = 0; k < n; k++)
 				res_add(it, DNS_SEC_ANSWER, &set[k], ttl);
+			it->step = DNS_ITER_STEP_ANSWER;
 			finish(it, DNS_RCODE_NOERROR, NULL);
 			return;
 		}
@@ -624,6 +639,7 @@ dns_iter_answer(struct dns_iter *it, const struct dns_msg *m, uint64_t now)
 		    it->qclass, set) != 1)
 			break;
 		if (++it->ncname > it->cf->max_cname) {
+			it->step = DNS_ITER_STEP_FAILED;
 			finish(it, DNS_RCODE_SERVFAIL, "CNAME chain too long");
 			return;
 		}
@@ -636,6 +652,7 @@ dns_iter_answer(struct dns_iter *it, const struct dns_msg *m, uint64_t now)
 	}
 	if (!dns_name_is_sub(it->cur, bail)) {
 		/* a CNAME out of this server's zone: start over from there */
+		it->step = DNS_ITER_STEP_CNAME;
 		it->restart = 1;
 		return;
 	}
@@ -647,13 +664,16 @@ dns_iter_answer(struct dns_iter *it, const struct dns_msg *m, uint64_t now)
 		uint8_t zone[DNS_NAME_MAX];
 		if (moved) {
 			/* the target is in a child zone: ask from the top */
+			it->step = DNS_ITER_STEP_CNAME;
 			it->restart = 1;
 			return;
 		}
 		if (++it->referrals > it->cf->max_referrals) {
+			it->step = DNS_ITER_STEP_FAILED;
 			finish(it, DNS_RCODE_SERVFAIL, "too many referrals");
 			return;
 		}
+		it->step = DNS_ITER_STEP_REFERRAL;
 		name_copy(zone, ref);
 		n = collect(m, DNS_SEC_AUTHORITY, zone, DNS_T_NS, it->qclass,
 		    set);
@@ -688,7 +708,7 @@ dns_iter_answer(struct dns_iter *it, const struct dns_msg *m, uint64_t now)
 					struct sock_addr sa;
 					addr_from_rdata(&sa, types[t],
 					    g[k].rdata, it->cf->port);
-					srv_add(it, &sa);
+					srv_add(it, &sa, i);
 				}
 				it->ns[i].state = 1;
 			}
@@ -702,6 +722,7 @@ dns_iter_answer(struct dns_iter *it, const struct dns_msg *m, uint64_t now)
 	if (moved && !find_soa(it, m, bail)) {
 		/* the chain stops without a word on its target: ask for the
 		 * target itself */
+		it->step = DNS_ITER_STEP_CNAME;
 		it->restart = 1;
 		return;
 	}

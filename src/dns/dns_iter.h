@@ -64,6 +64,8 @@ enum dns_iter_action {
 
 struct dns_iter_out {
 	struct sock_addr addr;
+	const uint8_t *ns_name;	/* the server's name (NULL: unknown, e.g. a
+				 * forwarder); valid until the next call */
 	const uint8_t *qname;
 	uint16_t qtype, qclass;
 	int rd;			/* set the RD bit (forwarding) */
@@ -78,6 +80,23 @@ struct dns_iter_ns {
 struct dns_iter_srv {
 	struct sock_addr addr;
 	uint8_t tried;
+	int8_t ns;		/* its name server in ns[], -1: unknown */
+};
+
+/* What the last response given to dns_iter_answer meant: the hook through
+ * which a caller reports each step the iterator takes (dig +trace prints
+ * them, and stops at a CNAME out of the zone as dig does). */
+enum dns_iter_step {
+	DNS_ITER_STEP_NONE,	/* no response yet */
+	DNS_ITER_STEP_REFERRAL,	/* to a zone below; it->zone is that zone */
+	DNS_ITER_STEP_ANSWER,	/* the answer: done */
+	DNS_ITER_STEP_NEGATIVE,	/* NXDOMAIN or NODATA: done */
+	DNS_ITER_STEP_CNAME,	/* a CNAME whose target needs another walk:
+				 * it starts over from the closest zone */
+	DNS_ITER_STEP_REJECTED,	/* lame, a server error, another question:
+				 * the next server is asked */
+	DNS_ITER_STEP_FAILED,	/* a bound was hit (referrals, CNAMEs): done,
+				 * SERVFAIL */
 };
 
 struct dns_iter {
@@ -100,6 +119,7 @@ struct dns_iter {
 	struct dns_iter_srv srv[DNS_ITER_MAX_SRV];
 	int nsrv;
 	const char *why;		/* on SERVFAIL: why, for the log */
+	enum dns_iter_step step;	/* the last response's meaning */
 	/* result records: [sec u8][rr: owner_len u8, owner, type u16,
 	 * class u16, ttl u32, rdlen u16, rdata] ... */
 	uint8_t *res;

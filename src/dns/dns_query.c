@@ -1,14 +1,13 @@
-/* dns_query.c - outgoing queries over UDP with retries, and TCP on TC. */
-#include <errno.h>
+/* dns_query.c - outgoing queries: UDP tries through the core's udp_rpc
+ * (connected mode: a fresh port and ID per try), TCP on TC through frame. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "core/conn.h"
+#include "core/frame.h"
 #include "core/log.h"
+#include "core/udp_rpc.h"
 #include "dns/dns_query.h"
 #include "dns/dns_text.h"
 #include "dns/dns_wire.h"
@@ -21,11 +20,9 @@ struct dns_query {
 	struct dns_query_opts o;
 	dns_query_cb *cb;
 	void *arg;
-	uint16_t id;
-	int fd;
-	int tries_left;
-	struct loop_io io;
-	struct timer timer;
+	uint16_t id;		/* the current try's */
+	struct udp_rpc_call *call; /* the UDP tries, until they end */
+	struct timer timer;	/* the TCP exchange's deadline */
 	struct loop_task task;
 	struct conn *c;
 	int finished;		/* callback done or cancelled */
@@ -33,13 +30,28 @@ struct dns_query {
 	int freed_pending;
 };
 
-static uint8_t rbuf[DNS_MSG_MAX + 1];
-static uint64_t dropped;
+/* The id is the first two bytes of a response (QR set). */
+static int
+dns_txid_of(const uint8_t *p, size_t n, uint8_t *txid)
+{
+	if (n < DNS_HDR_LEN || !(dns_get16(p + 2) & DNS_FLAG_QR))
+		return 0;
+	memcpy(txid, p, 2);
+	return 1;
+}
+
+static const struct udp_rpc_proto dns_proto = { 2, dns_txid_of };
+/* Every query of this process goes through one engine in connected mode:
+ * it holds no socket, only the protocol and the counts. */
+static struct udp_rpc rpc;
+static int rpc_ready;
+
+static const struct frame_fmt tcp_fmt = FRAME_FMT_DNS_TCP(DNS_MSG_MAX + 2);
 
 uint64_t
 dns_query_dropped(void)
 {
-	return dropped;
+	return rpc.stats.mismatch + rpc.stats.late;
 }
 
 uint16_t
@@ -47,8 +59,7 @@ dns_random16(void)
 {
 	uint16_t v;
 
-	while (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
-		;
+	udp_rpc_random(&v, sizeof(v));
 	return v;
 }
 
@@ -103,19 +114,10 @@ free_task(struct loop *loop, void *arg)
 }
 
 static void
-udp_close(struct dns_query *q)
-{
-	if (q->fd >= 0) {
-		loop_io_del(q->loop, &q->io);
-		close(q->fd);
-		q->fd = -1;
-	}
-}
-
-static void
 end(struct dns_query *q)
 {
-	udp_close(q);
+	udp_rpc_cancel(q->call);
+	q->call = NULL;
 	loop_timer_stop(q->loop, &q->timer);
 	if (q->c && q->conn_open)
 		conn_abort(q->c);
@@ -142,60 +144,67 @@ dns_query_cancel(struct dns_query *q)
 	end(q);
 }
 
-static void on_udp(struct loop *loop, struct loop_io *io, uint32_t ev);
+/* ---- UDP, through udp_rpc ---- */
 
 static int
-udp_open(struct dns_query *q)
+udp_build(void *arg, const uint8_t *txid, int try_no, uint8_t *buf,
+    size_t max)
 {
-	struct sock_addr local;
-	uint8_t pkt[DNS_NAME_MAX + 64];
-	int fd, len, bound = 0;
-	char dst[SOCK_ADDR_STRLEN];
+	struct dns_query *q = arg;
+	int len;
 
-	fd = socket(q->to.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	/* a random source port (RFC 5452 §9.2), not the kernel's next one */
-	memset(&local, 0, sizeof(local));
-	local.ss.ss_family = q->to.ss.ss_family;
-	local.len = q->to.len;
-	for (int i = 0; i < 16 && !bound; i++) {
-		sock_addr_set_port(&local, 1024 + dns_random16() % (65536 - 1024));
-		bound = bind(fd, (struct sockaddr *)&local.ss, local.len) == 0;
-	}
-	if (!bound) {
-		sock_addr_set_port(&local, 0);
-		if (bind(fd, (struct sockaddr *)&local.ss, local.len) < 0) {
-			close(fd);
-			return -1;
-		}
-	}
-	if (connect(fd, (const struct sockaddr *)&q->to.ss, q->to.len) < 0) {
-		close(fd);
-		return -1;
-	}
-	q->id = dns_random16();
-	len = dns_query_build(pkt, sizeof(pkt), q->id, q->qname, q->qtype,
-	    q->qclass, q->o.rd, q->o.edns_size);
-	if (len < 0 || send(fd, pkt, (size_t)len, 0) != len) {
-		close(fd);
-		return -1;
-	}
-	if (loop_io_add(q->loop, &q->io, fd, LOOP_READ, on_udp, q) < 0) {
-		close(fd);
-		return -1;
-	}
-	q->fd = fd;
-	if (log_get_level() >= LOG_DEBUG) {
-		char name[DNS_NAME_TEXT_MAX], type[16];
+	q->id = dns_get16(txid);
+	len = dns_query_build(buf, max, q->id, q->qname, q->qtype, q->qclass,
+	    q->o.rd, q->o.edns_size);
+	if (len >= 0 && log_get_level() >= LOG_DEBUG) {
+		char name[DNS_NAME_TEXT_MAX], type[16], dst[SOCK_ADDR_STRLEN];
 		dns_name_to_text(q->qname, name, sizeof(name));
 		dns_type_to_text(q->qtype, type, sizeof(type));
 		log_debug("resolver: upstream query %s %s to %s id %u (udp)",
 		    name, type, sock_addr_str(&q->to, dst, sizeof(dst)), q->id);
 	}
-	return 0;
+	return len;
 }
+
+static int
+udp_match(void *arg, const uint8_t *p, size_t n)
+{
+	struct dns_query *q = arg;
+
+	return dns_query_matches(p, n, q->id, q->qname, q->qtype, q->qclass);
+}
+
+static void
+udp_drop(void *arg, const struct sock_addr *from)
+{
+	struct dns_query *q = arg;
+	char a[SOCK_ADDR_STRLEN];
+
+	log_debug("resolver: dropped a datagram from %s that does not answer "
+	    "query id %u", sock_addr_str(from, a, sizeof(a)), q->id);
+}
+
+static int tcp_open(struct dns_query *q);
+
+static void
+udp_done(void *arg, enum udp_rpc_status st, const uint8_t *p, size_t n)
+{
+	struct dns_query *q = arg;
+
+	q->call = NULL;
+	if (st == UDP_RPC_TIMEOUT) {
+		deliver(q, DNS_QUERY_TIMEOUT, NULL, 0, 0);
+	} else if (st != UDP_RPC_OK) {
+		deliver(q, DNS_QUERY_ERROR, NULL, 0, 0);
+	} else if (dns_get16(p + 2) & DNS_FLAG_TC) {
+		if (tcp_open(q) < 0)
+			deliver(q, DNS_QUERY_ERROR, NULL, 0, 1);
+	} else {
+		deliver(q, DNS_QUERY_OK, p, n, 0);
+	}
+}
+
+/* ---- TCP (RFC 1035 4.2.2 framing, through frame) ---- */
 
 static void on_tcp(struct conn *c, enum conn_ev ev, void *arg);
 
@@ -205,7 +214,6 @@ tcp_open(struct dns_query *q)
 	struct conn_limits lim;
 	char err[SOCK_ERR_LEN];
 
-	udp_close(q);
 	conn_limits_default(&lim);
 	lim.in_max = DNS_MSG_MAX + 2;
 	lim.timeout_ms = q->o.timeout_ms;
@@ -230,33 +238,29 @@ on_tcp(struct conn *c, enum conn_ev ev, void *arg)
 {
 	struct dns_query *q = arg;
 	uint8_t pkt[DNS_NAME_MAX + 64];
-	struct slice msg;
+	struct frame fr;
 	int len, r;
 
 	switch (ev) {
 	case CONN_EV_CONNECTED:
-		len = dns_query_build(pkt + 2, sizeof(pkt) - 2, q->id, q->qname,
+		len = dns_query_build(pkt, sizeof(pkt), q->id, q->qname,
 		    q->qtype, q->qclass, q->o.rd, q->o.edns_size);
-		if (len < 0) {
-			deliver(q, DNS_QUERY_ERROR, NULL, 0, 1);
-			return;
-		}
-		dns_put16(pkt, (uint16_t)len);
-		if (conn_write(c, pkt, (size_t)len + 2) < 0)
+		if (len < 0 || frame_write(c, &tcp_fmt, NULL, pkt,
+		    (size_t)len) < 0)
 			deliver(q, DNS_QUERY_ERROR, NULL, 0, 1);
 		break;
 	case CONN_EV_DATA:
 		if (q->finished)
 			break;
-		r = dns_tcp_frame(buf_data(&c->in), c->in.len, &msg);
+		r = frame_next(&tcp_fmt, buf_data(&c->in), c->in.len, &fr);
 		if (r == PARSE_AGAIN)
 			break;
-		if (r < 0 || !dns_query_matches(msg.p, msg.n, q->id, q->qname,
-		    q->qtype, q->qclass)) {
+		if (r < 0 || !dns_query_matches(fr.payload.p, fr.payload.n,
+		    q->id, q->qname, q->qtype, q->qclass)) {
 			deliver(q, DNS_QUERY_ERROR, NULL, 0, 1);
 			break;
 		}
-		deliver(q, DNS_QUERY_OK, msg.p, msg.n, 1);
+		deliver(q, DNS_QUERY_OK, fr.payload.p, fr.payload.n, 1);
 		break;
 	case CONN_EV_TIMEOUT:
 		deliver(q, DNS_QUERY_TIMEOUT, NULL, 0, 1);
@@ -279,62 +283,11 @@ on_tcp(struct conn *c, enum conn_ev ev, void *arg)
 }
 
 static void
-on_udp(struct loop *loop, struct loop_io *io, uint32_t ev)
-{
-	struct dns_query *q = io->arg;
-
-	for (int i = 0; i < 64 && !q->finished && q->fd >= 0; i++) {
-		struct sock_addr from;
-		ssize_t r;
-
-		from.len = sizeof(from.ss);
-		r = recvfrom(q->fd, rbuf, sizeof(rbuf), 0,
-		    (struct sockaddr *)&from.ss, &from.len);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			/* ECONNREFUSED and friends: nobody there */
-			deliver(q, DNS_QUERY_ERROR, NULL, 0, 0);
-			return;
-		}
-		if (!sock_addr_equal(&from, &q->to) ||
-		    !dns_query_matches(rbuf, (size_t)r, q->id, q->qname,
-		    q->qtype, q->qclass)) {
-			char a[SOCK_ADDR_STRLEN];
-			dropped++;
-			log_debug("resolver: dropped a datagram from %s that "
-			    "does not answer query id %u",
-			    sock_addr_str(&from, a, sizeof(a)), q->id);
-			continue;
-		}
-		if (dns_get16(rbuf + 2) & DNS_FLAG_TC) {
-			if (tcp_open(q) < 0)
-				deliver(q, DNS_QUERY_ERROR, NULL, 0, 1);
-			return;
-		}
-		deliver(q, DNS_QUERY_OK, rbuf, (size_t)r, 0);
-		return;
-	}
-}
-
-static void
 on_timer(struct loop *loop, struct timer *t, void *arg)
 {
 	struct dns_query *q = arg;
 
-	if (q->finished)
-		return;
-	if (q->c == NULL && q->tries_left > 0) {
-		q->tries_left--;
-		udp_close(q);
-		if (udp_open(q) == 0) {
-			loop_timer_start(loop, &q->timer, q->o.timeout_ms, 0);
-			return;
-		}
-	}
-	deliver(q, DNS_QUERY_TIMEOUT, NULL, 0, q->c != NULL);
+	deliver(q, DNS_QUERY_TIMEOUT, NULL, 0, 1);
 }
 
 struct dns_query *
@@ -344,6 +297,7 @@ dns_query_start(struct loop *loop, const struct sock_addr *to,
 {
 	struct dns_query *q = calloc(1, sizeof(*q));
 	int n = dns_name_len(qname, DNS_NAME_MAX);
+	struct udp_rpc_req req;
 
 	if (q == NULL || n < 0) {
 		free(q);
@@ -359,10 +313,8 @@ dns_query_start(struct loop *loop, const struct sock_addr *to,
 		q->o.timeout_ms = 1000;
 	if (q->o.tries < 1)
 		q->o.tries = 1;
-	q->tries_left = q->o.tries - 1;
 	q->cb = cb;
 	q->arg = arg;
-	q->fd = -1;
 	timer_init(&q->timer, on_timer, q);
 	if (q->o.tcp) {
 		/* connect errors come back through the callback */
@@ -372,10 +324,24 @@ dns_query_start(struct loop *loop, const struct sock_addr *to,
 		}
 		return q;
 	}
-	if (udp_open(q) < 0) {
+	if (!rpc_ready) {
+		udp_rpc_init(&rpc, &dns_proto, UDP_RPC_CONNECTED);
+		rpc_ready = 1;
+	}
+	memset(&req, 0, sizeof(req));
+	req.to = *to;
+	req.timeout_ms = q->o.timeout_ms;
+	req.backoff = 1;	/* the resolver's timing, as it always was */
+	req.tries = q->o.tries;
+	req.build = udp_build;
+	req.match = udp_match;
+	req.done = udp_done;
+	req.drop = udp_drop;
+	req.arg = q;
+	q->call = udp_rpc_start(&rpc, loop, &req);
+	if (q->call == NULL) {
 		free(q);
 		return NULL;
 	}
-	loop_timer_start(loop, &q->timer, q->o.timeout_ms, 0);
 	return q;
 }

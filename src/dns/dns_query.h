@@ -8,6 +8,8 @@
  * up to `tries` times; a truncated answer (TC) is asked again over TCP
  * (conn_connect, RFC 1035 §4.2.2 framing). The callback runs once, from the
  * loop (never from inside dns_query_start), unless the query is cancelled.
+ * The UDP tries are core/udp_rpc.h's connected mode, the TCP framing is
+ * core/frame.h's FRAME_FMT_DNS_TCP.
  */
 #ifndef CAMADA_DNS_QUERY_H
 #define CAMADA_DNS_QUERY_H

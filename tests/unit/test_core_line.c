@@ -1,5 +1,6 @@
 /* test_core_line.c - line_next / line_skip: LF and CRLF, partial lines, the
- * too-long cases of line.h, every split point, and a guard page. */
+ * too-long cases of line.h, every split point, and a guard page; the same for
+ * line_next_crlf, with its bare-LF error. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,13 +148,16 @@ TEST(core_line_too_long_no_lf)
 	buf_free(&b);
 }
 
+typedef int next_fn(struct buf *, size_t, struct slice *);
+
 /* Feeds `in` in the pieces cut at the given points and collects the lines
- * (as "line|", or "!|" for one too long) into out. It handles -1 the way
- * line.h tells a caller to: when line_next left the buffer as it was (the
- * LF has not arrived), skip to the LF, across later pieces if need be. */
+ * (as "line|", "!|" for one too long, "~|" for a bare LF) into out. It
+ * handles -1 the way line.h tells a caller to: when the splitter left the
+ * buffer as it was (the LF has not arrived), skip to the LF, across later
+ * pieces if need be. */
 static void
-feed(const char *in, size_t n, const size_t *cuts, int ncuts, size_t max,
-    char *out, size_t outlen)
+feed_with(next_fn *next, const char *in, size_t n, const size_t *cuts,
+    int ncuts, size_t max, char *out, size_t outlen)
 {
 	struct buf b;
 	struct slice l;
@@ -174,12 +178,17 @@ feed(const char *in, size_t n, const size_t *cuts, int ncuts, size_t max,
 		}
 		for (;;) {
 			size_t before = b.len;
-			r = line_next(&b, max, &l);
+			r = next(&b, max, &l);
 			if (r == 0)
 				break;
 			if (r > 0) {
 				o += (size_t)snprintf(out + o, outlen - o,
 				    "%.*s|", (int)l.n, (const char *)l.p);
+				continue;
+			}
+			if (r == LINE_BARE_LF) {
+				o += (size_t)snprintf(out + o, outlen - o,
+				    "~|");
 				continue;
 			}
 			o += (size_t)snprintf(out + o, outlen - o, "!|");
@@ -190,6 +199,13 @@ feed(const char *in, size_t n, const size_t *cuts, int ncuts, size_t max,
 		}
 	}
 	buf_free(&b);
+}
+
+static void
+feed(const char *in, size_t n, const size_t *cuts, int ncuts, size_t max,
+    char *out, size_t outlen)
+{
+	feed_with(line_next, in, n, cuts, ncuts, max, out, outlen);
 }
 
 TEST(core_line_every_split)
@@ -274,6 +290,142 @@ TEST(core_line_guard_page)
 			struct buf b2 = { (uint8_t *)g, 0, n, n, n };
 			while (line_skip(&b2) == 1)
 				;
+		}
+	}
+}
+
+TEST(core_line_crlf_basic)
+{
+	struct buf b;
+	struct slice l;
+
+	fill(&b, "abc\r\n\r\n");
+	ok(line_next_crlf(&b, 100, &l) == 1 && slice_eq(l, "abc"), "CRLF line");
+	ok(line_next_crlf(&b, 100, &l) == 1 && l.n == 0, "empty CRLF line");
+	ok(b.len == 0 && line_next_crlf(&b, 100, &l) == 0, "then nothing");
+	buf_free(&b);
+
+	fill(&b, "abc\nnext\r\n");
+	ok(line_next_crlf(&b, 100, &l) == LINE_BARE_LF, "bare LF -> error");
+	ok(b.len == 6, "the bad line and its LF dropped");
+	ok(line_next_crlf(&b, 100, &l) == 1 && slice_eq(l, "next"),
+	    "the line after it comes next");
+	buf_free(&b);
+
+	fill(&b, "\n\r\n");
+	ok(line_next_crlf(&b, 100, &l) == LINE_BARE_LF, "empty bare LF line");
+	ok(line_next_crlf(&b, 100, &l) == 1 && l.n == 0, "then an empty line");
+	buf_free(&b);
+
+	fill(&b, "a\rb\r\n\r\r\n");
+	ok(line_next_crlf(&b, 100, &l) == 1 && slice_eq(l, "a\rb"),
+	    "inner CR is a byte of the line");
+	ok(line_next_crlf(&b, 100, &l) == 1 && slice_eq(l, "\r"),
+	    "only the CR of CRLF is taken off");
+	buf_free(&b);
+
+	fill(&b, "abc\r");
+	ok(line_next_crlf(&b, 100, &l) == 0 && b.len == 4,
+	    "CR at the end: wait");
+	ok(buf_append_str(&b, "\n") == 0, "LF");
+	ok(line_next_crlf(&b, 100, &l) == 1 && slice_eq(l, "abc"),
+	    "CR and LF in two reads");
+	buf_free(&b);
+
+	/* The lenient splitter still takes it (echo and HTTP rely on it). */
+	fill(&b, "abc\n");
+	ok(line_next(&b, 100, &l) == 1 && slice_eq(l, "abc"),
+	    "line_next: LF ok");
+	buf_free(&b);
+}
+
+TEST(core_line_crlf_limits)
+{
+	struct buf b;
+	struct slice l;
+
+	fill(&b, "abcd\r\n");
+	ok(line_next_crlf(&b, 4, &l) == 1 && slice_eq(l, "abcd"),
+	    "max bytes + CRLF");
+	buf_free(&b);
+	fill(&b, "abcd\nok\r\n");
+	ok(line_next_crlf(&b, 4, &l) == LINE_BARE_LF, "max bytes + bare LF");
+	ok(line_next_crlf(&b, 4, &l) == 1 && slice_eq(l, "ok"), "next");
+	buf_free(&b);
+	fill(&b, "abcde\nok\r\n");
+	ok(line_next_crlf(&b, 4, &l) == LINE_TOO_LONG,
+	    "max+1 bytes + bare LF: too long wins");
+	ok(line_next_crlf(&b, 4, &l) == 1 && slice_eq(l, "ok"), "next");
+	buf_free(&b);
+	fill(&b, "abcde\r\nok\r\n");
+	ok(line_next_crlf(&b, 4, &l) == LINE_TOO_LONG, "max+1 + CRLF");
+	ok(line_next_crlf(&b, 4, &l) == 1 && slice_eq(l, "ok"), "next");
+	buf_free(&b);
+	fill(&b, "0123456789\nok\r\n");
+	ok(line_next_crlf(&b, 4, &l) == LINE_TOO_LONG, "far LF, bare");
+	ok(line_next_crlf(&b, 4, &l) == 1 && slice_eq(l, "ok"), "next");
+	buf_free(&b);
+	fill(&b, "abcdefg");
+	ok(line_next_crlf(&b, 4, &l) == LINE_TOO_LONG && b.len == 7,
+	    "no LF yet: left as it is");
+	ok(line_skip(&b) == 0 && b.len == 0, "skip");
+	buf_free(&b);
+}
+
+TEST(core_line_crlf_every_split)
+{
+	/* SMTP commands with bare LFs among them, and a too-long one. */
+	static const char in[] = "HELO a\r\nMAIL FROM:<x>\n\r\nDATA\r\n"
+	    "x\ny\r\n01234567890123456789\nQUIT\r\n";
+	static const char want[] = "HELO a|~||DATA|~|y|!|QUIT|";
+	size_t n = sizeof(in) - 1;
+	char part[512];
+	int bad = 0;
+
+	feed_with(line_next_crlf, in, n, NULL, 0, 16, part, sizeof(part));
+	ok(strcmp(part, want) == 0, "whole: %s", part);
+	for (size_t i = 0; i <= n; i++)
+		for (size_t j = i; j <= n; j++) {
+			size_t cut[2] = { i, j };
+			feed_with(line_next_crlf, in, n, cut, 2, 16, part,
+			    sizeof(part));
+			if (strcmp(part, want) != 0 && bad++ < 3)
+				ok(0, "split at %zu,%zu: %s", i, j, part);
+		}
+	size_t cuts[sizeof(in)];
+	for (size_t i = 0; i < n; i++)
+		cuts[i] = i + 1;
+	feed_with(line_next_crlf, in, n, cuts, (int)n - 1, 16, part,
+	    sizeof(part));
+	if (strcmp(part, want) != 0 && bad++ < 3)
+		ok(0, "byte at a time: %s", part);
+	ok(bad == 0, "every 1-, 2-way and byte split gives the same lines");
+}
+
+TEST(core_line_crlf_guard_page)
+{
+	static const char *cases[] = { "abc", "abc\r", "abc\n", "a\r\nb",
+		"\n", "\r", "a\nb\r\n", "0123456789012345", "" };
+	struct slice l;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = strlen(cases[i]);
+		for (size_t max = 0; max < 20; max++) {
+			const uint8_t *g = test_guard(cases[i], n);
+			struct buf b = { (uint8_t *)g, 0, n, n, n };
+			int guard = 0;
+			for (;;) {
+				size_t before = b.len;
+				int r = line_next_crlf(&b, max, &l);
+				if (r == 0 || guard++ >= 20)
+					break;
+				if (r == 1 && (l.p < g || l.p + l.n > g + n))
+					ok(0, "slice outside the input");
+				if (r == LINE_TOO_LONG && b.len == before)
+					(void)line_skip(&b);
+			}
+			ok(guard < 20, "terminates on case %zu max %zu", i,
+			    max);
 		}
 	}
 }

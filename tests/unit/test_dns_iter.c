@@ -508,3 +508,69 @@ TEST(dns_iter_root_ns_without_addresses)
 	dns_iter_free(&it);
 	dns_cache_free(f.cache);
 }
+
+/* The step hook (dig +trace): each response's meaning and each server's
+ * name, through a referral, a glueless delegation and a CNAME. */
+TEST(dns_iter_steps_and_server_names)
+{
+	static const struct rrspec glueless[] = {
+		{ 1, "glueless.test", "NS", 3600, "ns.hoster.org." },
+	};
+	static const struct rrspec cname[] = {
+		{ 0, "www.glueless.test", "CNAME", 300, "www.elsewhere.org." },
+	};
+	struct fixture f;
+	struct dns_iter it, sub;
+	struct dns_iter_out o;
+	struct dns_msg m;
+	uint8_t q[DNS_NAME_MAX], nm[DNS_NAME_MAX];
+	char a[64];
+
+	fixture_init(&f);
+	wname("www.glueless.test", q);
+	dns_iter_init(&it, &f.cf, f.cache, q, DNS_T_A, DNS_C_IN);
+	ok(it.step == DNS_ITER_STEP_NONE, "no step yet");
+	ok(dns_iter_next(&it, 0, &o) == DNS_ITER_SEND, "send");
+	wname("a.root-servers.net", nm);
+	ok(o.ns_name && dns_name_equal(o.ns_name, nm), "the root's name");
+	mkresp(&m, "www.glueless.test", "A", 0, 0, root_referral, 3);
+	dns_iter_answer(&it, &m, 0);
+	ok(it.step == DNS_ITER_STEP_REFERRAL, "a referral");
+	ok(dns_iter_next(&it, 0, &o) == DNS_ITER_SEND, "to the TLD");
+	wname("ns1.test", nm);
+	ok(o.ns_name && dns_name_equal(o.ns_name, nm), "named by its glue");
+	mkresp(&m, "www.glueless.test", "A", 0, 0, glueless, 1);
+	dns_iter_answer(&it, &m, 0);
+	ok(it.step == DNS_ITER_STEP_REFERRAL, "a glueless referral");
+	ok(dns_iter_next(&it, 0, &o) == DNS_ITER_SUB, "look the server up");
+	wname("ns.hoster.org", nm);
+	dns_iter_init(&sub, &f.cf, f.cache, o.qname, o.qtype, o.qclass);
+	{
+		static const struct rrspec addr[] = {
+			{ 0, "ns.hoster.org", "A", 300, "127.53.0.9" },
+		};
+		ok(dns_iter_next(&sub, 0, &o) == DNS_ITER_SEND, "sub sends");
+		mkresp(&m, "ns.hoster.org", "A", DNS_FLAG_AA, 0, addr, 1);
+		dns_iter_answer(&sub, &m, 0);
+		ok(sub.step == DNS_ITER_STEP_ANSWER &&
+		    dns_iter_next(&sub, 0, &o) == DNS_ITER_DONE,
+		    "sub answered");
+	}
+	dns_iter_sub_done(&it, &sub, 0);
+	dns_iter_free(&sub);
+	ok(dns_iter_next(&it, 0, &o) == DNS_ITER_SEND &&
+	    strcmp(addr_of(&o, a, sizeof(a)), "127.53.0.9:5300") == 0,
+	    "to the looked-up address: %s", a);
+	ok(o.ns_name && dns_name_equal(o.ns_name, nm),
+	    "named after the server looked up");
+	mkresp(&m, "www.glueless.test", "A", DNS_FLAG_AA, 0, cname, 1);
+	dns_iter_answer(&it, &m, 0);
+	ok(it.step == DNS_ITER_STEP_CNAME && !it.done,
+	    "a CNAME out of the zone: another walk");
+	mkresp(&m, "other.test", "A", DNS_FLAG_AA, 0, NULL, 0);
+	ok(dns_iter_next(&it, 0, &o) == DNS_ITER_SEND, "asks again");
+	dns_iter_answer(&it, &m, 0);
+	ok(it.step == DNS_ITER_STEP_REJECTED, "another question: rejected");
+	dns_iter_free(&it);
+	dns_cache_free(f.cache);
+}
