@@ -15,6 +15,8 @@ struct metric {
 	int nbounds;  /* histograms: buckets are slot..slot+nbounds-1, then
 	               * +Inf count, then the sum (a double's bits) */
 	double bounds[METRICS_MAX_BUCKETS];
+	metric_read_cb *read; /* metric_shared: the value, not a slot sum */
+	void *read_arg;
 };
 
 #define METRICS_MAX 512
@@ -101,6 +103,22 @@ metric_counter(const char *name, const char *labels, const char *help)
 }
 
 int
+metric_shared(enum metric_type type, const char *name, const char *labels,
+    const char *help, metric_read_cb *read, void *arg)
+{
+	int id;
+
+	if (type == METRIC_HISTOGRAM || read == NULL)
+		return -1;
+	id = metric_register(name, labels, help, type, NULL, 0);
+	if (id >= 0 && reg[id].read == NULL) {
+		reg[id].read = read;
+		reg[id].read_arg = arg;
+	}
+	return id;
+}
+
+int
 metric_gauge(const char *name, const char *labels, const char *help)
 {
 	return metric_register(name, labels, help, METRIC_GAUGE, NULL, 0);
@@ -117,21 +135,21 @@ metric_histogram(const char *name, const char *labels, const char *help,
 void
 metric_add(int id, uint64_t v)
 {
-	if (mine && id >= 0 && id < nreg)
+	if (mine && id >= 0 && id < nreg && !reg[id].read)
 		mine[reg[id].slot] += v;
 }
 
 void
 metric_gauge_add(int id, int64_t v)
 {
-	if (mine && id >= 0 && id < nreg)
+	if (mine && id >= 0 && id < nreg && !reg[id].read)
 		mine[reg[id].slot] += (uint64_t)v;
 }
 
 void
 metric_gauge_set(int id, int64_t v)
 {
-	if (mine && id >= 0 && id < nreg)
+	if (mine && id >= 0 && id < nreg && !reg[id].read)
 		mine[reg[id].slot] = (uint64_t)v;
 }
 
@@ -163,6 +181,15 @@ sum_slot(int slot)
 	return s;
 }
 
+/* A counter's or gauge's value: its reader's, or the workers' sum. */
+static int64_t
+value_of(const struct metric *m)
+{
+	if (m->read)
+		return m->read(m->read_arg);
+	return (int64_t)sum_slot(m->slot);
+}
+
 static double
 sum_double(int slot)
 {
@@ -181,7 +208,7 @@ metric_value(int id)
 {
 	if (!shm || id < 0 || id >= nreg)
 		return 0;
-	return (int64_t)sum_slot(reg[id].slot);
+	return value_of(&reg[id]);
 }
 
 static const char *
@@ -209,7 +236,7 @@ render_series(struct buf *out, const struct metric *m)
 	char extra[64];
 
 	if (m->type != METRIC_HISTOGRAM) {
-		int64_t v = (int64_t)sum_slot(m->slot);
+		int64_t v = value_of(m);
 		if (put_series(out, m->name, "", m->labels, "") < 0 ||
 		    buf_printf(out, " %lld\n", (long long)v) < 0)
 			return -1;
@@ -272,7 +299,7 @@ metrics_summary(struct buf *out)
 			for (int b = 0; b <= m->nbounds; b++)
 				v += sum_slot(m->slot + b);
 		} else {
-			v = sum_slot(m->slot);
+			v = (uint64_t)value_of(m);
 		}
 		if (v == 0)
 			continue;

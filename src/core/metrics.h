@@ -35,6 +35,17 @@ int metric_gauge(const char *name, const char *labels, const char *help);
 int metric_histogram(const char *name, const char *labels, const char *help,
     const double *bounds, int nbounds);
 
+/* A figure that belongs to no one worker (a cache all workers share): its
+ * value is read(arg) at the moment it is rendered or summed, in whichever
+ * process does it, instead of the sum of the workers' slots. type is
+ * METRIC_COUNTER or METRIC_GAUGE; read must be safe in the parent too and
+ * must not block; arg must outlive the registry's last rendering (point at
+ * something static that clears itself when the owner goes). Updates to such
+ * an id are no-ops. Returns an id as metric_counter does. */
+typedef int64_t metric_read_cb(void *arg);
+int metric_shared(enum metric_type type, const char *name, const char *labels,
+    const char *help, metric_read_cb *read, void *arg);
+
 void metric_add(int id, uint64_t v);
 static inline void
 metric_inc(int id)

@@ -1,8 +1,8 @@
 /* dns_resolver.c - the recursive caching resolver as a camada service.
  *
- * Per worker: one cache (workers share nothing, so each worker has its own
- * cache and the same name may be fetched once per worker; with SO_REUSEPORT
- * a client's queries usually land on one worker), one arena to parse
+ * One cache for all workers, made by setup in the parent (a dns_cache over
+ * shared memory: a name one worker fetched is a hit on the others, and its
+ * TTL counts down whichever worker answers). Per worker: one arena to parse
  * messages in, and the client queries in flight. A client query is a stack
  * of dns_iter state machines: the question, and the sub-resolutions of name
  * server addresses it needed (glueless delegations), sharing one budget of
@@ -65,7 +65,8 @@ static const struct conf_key resolver_keys[] = {
 	    "send queries to this resolver (RD) instead of iterating (repeat)",
 	    0 },
 	{ "cache-size", CONF_SIZE, R(cache_size), "64m", 0, 0,
-	    "memory for cached records, per worker (LRU past it)", 0 },
+	    "memory for cached records, shared by all workers (LRU past it)",
+	    0 },
 	{ "max-ttl", CONF_MS, R(max_ttl), "1d", 0, 0,
 	    "longest time a record is cached", 0 },
 	{ "max-negative-ttl", CONF_MS, R(max_negative_ttl), "1h", 0, 0,
@@ -101,7 +102,7 @@ struct resolver_state {
 	struct acl allow;
 	/* per worker */
 	struct loop *loop;
-	struct dns_cache *cache;
+	struct dns_cache *cache;	/* made by setup, shared by workers */
 	uint8_t *arena_mem;
 	struct dns_arena arena;
 	struct server_watch watch;
@@ -141,11 +142,33 @@ struct rreq {
 
 static struct {
 	int queries, hits, misses, upstream, entries, servfail, refused;
-	int spoofed;
+	int spoofed, bytes, evictions, repairs;
 } m;
 static uint64_t spoofed_seen; /* dns_query_dropped() already counted */
 
 /* ---- set-up ---- */
+
+/* The caches of the resolver instances, for the whole-cache metrics: read
+ * when the metrics are rendered (in the parent or a worker), never summed
+ * over workers, since every worker sees the same cache. */
+static struct dns_cache *caches[SERVER_MAX_INSTANCES];
+
+/* arg is the m field of the metric asking: which figure to sum. */
+static int64_t
+cache_figure(void *arg)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < SERVER_MAX_INSTANCES; i++) {
+		struct shcache_stats cs;
+		if (caches[i] == NULL)
+			continue;
+		dns_cache_stats(caches[i], &cs);
+		v += arg == &m.entries ? cs.entries : arg == &m.bytes ?
+		    cs.bytes : arg == &m.evictions ? cs.evictions : cs.repairs;
+	}
+	return (int64_t)v;
+}
 
 static int
 allowed(const struct resolver_state *st, const struct sock_addr *a)
@@ -211,8 +234,20 @@ resolver_setup(struct instance *in, char *err)
 	    "client queries that needed upstream queries");
 	m.upstream = metric_counter("resolver_upstream_queries_total", "",
 	    "queries sent to name servers or forwarders");
-	m.entries = metric_gauge("resolver_cache_entries", "",
-	    "entries in the resolver caches");
+	m.entries = metric_shared(METRIC_GAUGE, "resolver_cache_entries", "",
+	    "entries in the resolver cache (all workers)", cache_figure,
+	    &m.entries);
+	m.bytes = metric_shared(METRIC_GAUGE, "resolver_cache_bytes", "",
+	    "memory the resolver cache's entries take (all workers)",
+	    cache_figure, &m.bytes);
+	m.evictions = metric_shared(METRIC_COUNTER,
+	    "resolver_cache_evictions_total", "",
+	    "live entries dropped from the resolver cache to make room",
+	    cache_figure, &m.evictions);
+	m.repairs = metric_shared(METRIC_COUNTER,
+	    "resolver_cache_repairs_total", "",
+	    "cache shards wiped because a worker died holding their lock",
+	    cache_figure, &m.repairs);
 	m.servfail = metric_counter("resolver_servfail_total", "",
 	    "client queries answered with SERVFAIL");
 	m.refused = metric_counter("resolver_refused_total", "",
@@ -235,6 +270,18 @@ resolver_setup(struct instance *in, char *err)
 			if (sock_addr_port(&cf->forward.a[i]) == 0)
 				sock_addr_set_port(&cf->forward.a[i], 53);
 	}
+	st->cache = dns_cache_new(cf->cache_size, (uint32_t)(cf->max_ttl / 1000),
+	    (uint32_t)(cf->max_negative_ttl / 1000));
+	if (st->cache == NULL) {
+		snprintf(err, CONF_ERR_LEN, "resolver: cache of %zu bytes: %s",
+		    cf->cache_size, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < SERVER_MAX_INSTANCES; i++)
+		if (caches[i] == NULL) {
+			caches[i] = st->cache;
+			break;
+		}
 	st->icf.hints = &st->hints;
 	st->icf.port = (int)cf->upstream_port;
 	st->icf.forward = cf->forward.a;
@@ -381,8 +428,6 @@ static void
 finish_req(struct rreq *r, uint16_t rcode, const struct dns_iter *it,
     const char *why)
 {
-	struct resolver_state *st = r->st;
-
 	if (rcode == DNS_RCODE_SERVFAIL) {
 		metric_inc(m.servfail);
 		it = NULL;
@@ -392,7 +437,6 @@ finish_req(struct rreq *r, uint16_t rcode, const struct dns_iter *it,
 	respond(r, rcode, it);
 	log_query(r, rcode, it ? dns_iter_result_count(it, DNS_SEC_ANSWER) : 0,
 	    why);
-	metric_gauge_set(m.entries, (int64_t)dns_cache_entries(st->cache));
 	req_free(r);
 }
 
@@ -698,10 +742,8 @@ resolver_start(struct instance *in, struct worker *w, char *err)
 	struct conn_limits lim;
 
 	st->loop = w->loop;
-	st->cache = dns_cache_new(cf->cache_size,
-	    (uint32_t)(cf->max_ttl / 1000), (uint32_t)(cf->max_negative_ttl / 1000));
 	st->arena_mem = malloc(DNS_ARENA_SIZE);
-	if (st->cache == NULL || st->arena_mem == NULL) {
+	if (st->arena_mem == NULL) {
 		snprintf(err, CONF_ERR_LEN, "out of memory");
 		return -1;
 	}
@@ -742,6 +784,9 @@ resolver_release(struct instance *in)
 	while (st->reqs)
 		req_free(st->reqs);
 	session_set_free(&st->set);
+	for (int i = 0; i < SERVER_MAX_INSTANCES; i++)
+		if (caches[i] == st->cache)
+			caches[i] = NULL;
 	dns_cache_free(st->cache);
 	free(st->arena_mem);
 	free(st);

@@ -383,3 +383,38 @@ TEST(core_metrics_checker_itself)
 	    "h_bucket{le=\"+Inf\"} 2\nh_sum 1.5\nh_count 2\n", why,
 	    sizeof(why)) == NULL, "a good histogram passes");
 }
+
+static int64_t shared_value;
+
+static int64_t
+read_shared(void *arg)
+{
+	return *(int64_t *)arg;
+}
+
+TEST(core_metrics_shared)
+{
+	int g = metric_shared(METRIC_GAUGE, "t_core_shared_entries", "",
+	    "a figure of something all workers share", read_shared,
+	    &shared_value);
+	struct buf out;
+
+	ok(g >= 0, "registered");
+	ok(metric_shared(METRIC_HISTOGRAM, "t_core_shared_h", "", "x",
+	    read_shared, &shared_value) == -1 && metric_shared(METRIC_GAUGE,
+	    "t_core_shared_n", "", "x", NULL, NULL) == -1,
+	    "no histogram, no NULL reader");
+	ok(metrics_init(2) == 0, "two workers");
+	shared_value = 42;
+	metrics_set_worker(0);
+	metric_gauge_set(g, 5);
+	metrics_set_worker(1);
+	metric_gauge_add(g, 5);
+	ok(metric_value(g) == 42, "the reader's value, not a sum over workers "
+	    "(%lld)", (long long)metric_value(g));
+	buf_init(&out, 1 << 20);
+	ok(metrics_render(&out) == 0 && memmem(buf_data(&out), out.len,
+	    "\nt_core_shared_entries 42\n", 26) != NULL, "rendered once");
+	buf_free(&out);
+	metrics_set_worker(0);
+}

@@ -1,7 +1,10 @@
 /* Tests for the resolver cache: keys ignore case, TTLs count down and
- * expire, caps, negative entries, ranks, and the LRU memory bound. */
+ * expire, caps, negative entries, ranks, the LRU memory bound, and one
+ * cache shared by two processes. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "dns/dns_cache.h"
 #include "dns/dns_text.h"
@@ -156,5 +159,43 @@ TEST(dns_cache_lru_bound)
 	    "least recently used entry evicted");
 	wname("n19999.test", o);
 	ok(dns_cache_get(c, o, DNS_T_A, DNS_C_IN, 0, 0, &h), "newest kept");
+	dns_cache_free(c);
+}
+
+/* One cache, two processes: what a child stores is a hit in the parent with
+ * the same deadline, and a hit is a copy that another process's put of the
+ * same key does not change. */
+TEST(dns_cache_shared_across_fork)
+{
+	struct dns_cache *c = dns_cache_new(1 << 20, 86400, 3600);
+	uint8_t o[DNS_NAME_MAX];
+	static const uint8_t ip1[4] = { 192, 0, 2, 1 };
+	static const uint8_t ip2[4] = { 192, 0, 2, 2 };
+	struct dns_rr a = mk_a(o, "shared.test", 300, ip1);
+	struct dns_cache_hit h;
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(dns_cache_put(c, o, DNS_T_A, DNS_C_IN, DNS_CACHE_POS,
+		    DNS_RANK_ANSWER, &a, 1, 0, 1000) == 1 ? 0 : 1);
+	ok(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0, "the child stored it");
+	ok(dns_cache_get(c, o, DNS_T_A, DNS_C_IN, DNS_RANK_ANSWER, 11000, &h) &&
+	    h.ttl == 290 && memcmp(h.rr[0].rdata, ip1, 4) == 0,
+	    "a hit in the parent, counted down from the child's put: %u",
+	    h.ttl);
+	ok(dns_cache_entries(c) == 1, "one entry for both");
+	pid = fork();
+	if (pid == 0) {
+		a.rdata = ip2;
+		_exit(dns_cache_put(c, o, DNS_T_A, DNS_C_IN, DNS_CACHE_POS,
+		    DNS_RANK_ANSWER, &a, 1, 0, 2000) == 1 ? 0 : 1);
+	}
+	ok(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0, "the child replaced it");
+	ok(memcmp(h.rr[0].rdata, ip1, 4) == 0, "the parent's hit is a copy");
+	ok(dns_cache_get(c, o, DNS_T_A, DNS_C_IN, 0, 2000, &h) &&
+	    memcmp(h.rr[0].rdata, ip2, 4) == 0, "the next get sees the new");
 	dns_cache_free(c);
 }
