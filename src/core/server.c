@@ -169,11 +169,13 @@ probe_free(const struct sock_addr *a, int udp, char *err)
 	return 0;
 }
 
-int
-server_listen(struct instance *in, const struct sock_addr *a, int udp,
+/* Opens a's sockets for every worker, without the "listening on" line.
+ * Returns the index in in->ls, or -1 with err (errno kept from the bind). */
+static int
+open_listener(struct instance *in, const struct sock_addr *a, int udp,
     char *err)
 {
-	char serr[SOCK_ERR_LEN], as[SOCK_ADDR_STRLEN];
+	char serr[SOCK_ERR_LEN];
 	struct listen_sock *ls;
 	struct sock_addr bound = *a;
 	int flags = SOCK_REUSEPORT;
@@ -197,8 +199,10 @@ server_listen(struct instance *in, const struct sock_addr *a, int udp,
 		if (fd < 0) {
 			listen_failed = 1;
 			snprintf(err, CONF_ERR_LEN, "%s: %s", in->svc->name, serr);
+			int e = errno;
 			for (int k = 0; k < ls->nfds; k++)
 				close(ls->fds[k]);
+			errno = e;
 			return -1;
 		}
 		/* The first socket settles port 0; the others join it. */
@@ -207,25 +211,80 @@ server_listen(struct instance *in, const struct sock_addr *a, int udp,
 		ls->fds[ls->nfds++] = fd;
 	}
 	ls->addr = bound;
-	fprintf(stderr, "camada: %s listening on %s (%s)\n", in->svc->name,
-	    sock_addr_str(&bound, as, sizeof(as)), udp ? "udp" : "tcp");
 	return in->nls++;
+}
+
+static void
+close_last_listener(struct instance *in)
+{
+	struct listen_sock *ls = &in->ls[--in->nls];
+
+	for (int k = 0; k < ls->nfds; k++)
+		close(ls->fds[k]);
+}
+
+static void
+print_listener(const struct instance *in, int k)
+{
+	char as[SOCK_ADDR_STRLEN];
+
+	fprintf(stderr, "camada: %s listening on %s (%s)\n", in->svc->name,
+	    sock_addr_str(&in->ls[k].addr, as, sizeof(as)),
+	    in->ls[k].udp ? "udp" : "tcp");
+}
+
+int
+server_listen(struct instance *in, const struct sock_addr *a, int udp,
+    char *err)
+{
+	int k = open_listener(in, a, udp, err);
+
+	if (k >= 0)
+		print_listener(in, k);
+	return k;
+}
+
+int
+server_listen_both(struct instance *in, const struct sock_addr *a, char *err)
+{
+	/* port 0: the port TCP got may be taken for UDP (or the other way),
+	 * by a socket of any other process; try a few ports */
+	int tries = sock_addr_port(a) == 0 ? 50 : 1;
+
+	for (int t = 0; t < tries; t++) {
+		int k = open_listener(in, a, 0, err), u;
+		struct sock_addr same;
+		if (k < 0)
+			return -1;
+		same = in->ls[k].addr;
+		u = open_listener(in, &same, 1, err);
+		if (u >= 0) {
+			print_listener(in, k);
+			print_listener(in, u);
+			return k;
+		}
+		close_last_listener(in);
+		if (errno != EADDRINUSE || t + 1 == tries)
+			return -1;
+		listen_failed = 0;
+	}
+	return -1;
 }
 
 int
 server_watch_start(struct server_watch *sw, struct instance *in,
     struct worker *w, listener_cb *on_accept, udp_cb *on_datagram,
-    size_t max_dgram, void *arg, char *err)
+    size_t max_dgram, void *tcp_arg, void *udp_arg, char *err)
 {
 	for (int i = 0; i < in->nls; i++) {
 		int fd = in->ls[i].fds[w->idx];
 		int rc;
 		if (in->ls[i].udp)
 			rc = on_datagram ? udp_start(&sw->udp[i], w->loop, fd,
-			    max_dgram, on_datagram, arg) : -1;
+			    max_dgram, on_datagram, udp_arg) : -1;
 		else
 			rc = listener_start(&sw->tcp[i], w->loop, fd, on_accept,
-			    arg);
+			    tcp_arg);
 		if (rc < 0) {
 			snprintf(err, CONF_ERR_LEN, "%s: cannot watch a listener",
 			    in->svc->name);

@@ -83,12 +83,13 @@ struct server_watch {
 	struct udp_sock udp[SERVER_MAX_LISTEN];
 };
 
-/* In start: accept on the TCP listeners with on_accept, read the UDP ones
- * with on_datagram (max_dgram bytes at most; NULL if the service has none).
- * 0, or -1 with err. */
+/* In start: accept on the TCP listeners with on_accept (given tcp_arg),
+ * read the UDP ones with on_datagram (given udp_arg; max_dgram bytes at
+ * most; NULL if the service has none). 0, or -1 with err. Services call it
+ * through session_set_listen. */
 int server_watch_start(struct server_watch *sw, struct instance *in,
     struct worker *w, listener_cb *on_accept, udp_cb *on_datagram,
-    size_t max_dgram, void *arg, char *err);
+    size_t max_dgram, void *tcp_arg, void *udp_arg, char *err);
 /* In stop: stop watching (the sockets stay open in the parent). */
 void server_watch_stop(struct server_watch *sw, struct instance *in);
 
@@ -109,6 +110,11 @@ const struct service *service_find(const struct service *const *list,
 /* In setup: opens the listener(s) for a on every worker and prints the
  * "listening on" line. Returns its index in in->ls, or -1 with err. */
 int server_listen(struct instance *in, const struct sock_addr *a, int udp,
+    char *err);
+/* TCP and UDP on one address (DNS, echo): with port 0, one port free for
+ * both. Prints both lines; returns the TCP listener's index (the UDP one
+ * follows it), or -1 with err. */
+int server_listen_both(struct instance *in, const struct sock_addr *a,
     char *err);
 
 /* Opens the log named by the global keys. 0, or -1 with err. */

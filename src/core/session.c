@@ -114,6 +114,28 @@ session_accept(struct session_set *set, int fd, const struct sock_addr *peer)
 	return s;
 }
 
+static void
+on_accept(struct listener *l, int fd, const struct sock_addr *peer, void *arg)
+{
+	struct session_set *set = arg;
+	struct session *s = session_accept(set, fd, peer);
+
+	if (s && set->ops->init)
+		set->ops->init(s, set->owner);
+}
+
+int
+session_set_listen(struct session_set *set, struct instance *in,
+    udp_cb *on_datagram, size_t max_dgram, void *owner, char *err)
+{
+	set->owner = owner;
+	if (server_watch_start(&set->watch, in, set->w, on_accept, on_datagram,
+	    max_dgram, set, owner, err) < 0)
+		return -1;
+	set->in = in;
+	return 0;
+}
+
 void
 session_hold(struct session *s)
 {
@@ -130,6 +152,10 @@ session_release(struct session *s)
 void
 session_set_stop(struct session_set *set)
 {
+	if (set->in) {
+		server_watch_stop(&set->watch, set->in);
+		set->in = NULL;
+	}
 	/* neither hook nor conn_close delivers an event from inside it, so
 	 * the list stays as it is while we walk it */
 	for (struct list_node *n = set->list.first; n; n = n->next) {

@@ -10,10 +10,12 @@
  *
  *   setup (parent)  session_metrics_register(&m, &names)   once, before fork
  *   start (worker)  session_set_init(&set, w, &ops, &m, limit, &lim, refusal)
- *   on_accept       s = session_accept(&set, fd, peer); init your fields
+ *                   session_set_listen(&set, in, on_datagram, max, st, err)
+ *   ops->init       a new session: init your fields (owner: st)
  *   ops->event      every conn event; at CONN_EV_CLOSED s->c is still set
  *                   for the last time, then becomes NULL
- *   stop            session_set_stop(&set)   ops->stop or conn_close on each
+ *   stop            session_set_stop(&set)   stops listening, then
+ *                                            ops->stop or conn_close on each
  *   release         session_set_free(&set)   at exit: frees what is left
  *
  * Life cycle of one session: session_accept gives it one hold, the
@@ -43,6 +45,7 @@
 
 #include "core/conn.h"
 #include "core/list.h"
+#include "core/server.h"
 
 struct worker;
 struct session;
@@ -72,6 +75,10 @@ struct session_ops {
 	/* Just before the memory is freed: stop timers, drop references.
 	 * May be NULL. s->c is NULL by then. */
 	void (*free)(struct session *s);
+	/* A session session_set_listen accepted, before any event: set the
+	 * protocol's fields (owner is what session_set_listen was given).
+	 * May be NULL. */
+	void (*init)(struct session *s, void *owner);
 };
 
 struct session_set {
@@ -86,6 +93,9 @@ struct session_set {
 	size_t count;               /* sessions allocated, closed ones with
 	                             * holds included */
 	struct list_head list;      /* every session of count */
+	struct instance *in;        /* set by session_set_listen */
+	void *owner;
+	struct server_watch watch;  /* the instance's listeners, while in */
 };
 
 struct session {
@@ -106,6 +116,14 @@ void session_metrics_register(struct session_metrics *m,
 void session_set_init(struct session_set *set, struct worker *w,
     const struct session_ops *ops, const struct session_metrics *m,
     long limit, const struct conn_limits *lim, const char *refusal);
+
+/* In start, after session_set_init: watches the instance's listening
+ * sockets for this set. Each TCP connection goes through session_accept and
+ * then ops->init(s, owner); each datagram of a UDP listener goes to
+ * on_datagram (NULL: the service has none) with owner as its arg, max_dgram
+ * bytes at most. session_set_stop stops the watch. 0, or -1 with err. */
+int session_set_listen(struct session_set *set, struct instance *in,
+    udp_cb *on_datagram, size_t max_dgram, void *owner, char *err);
 
 /* The accept path: over the limit (live connections >= limit) or stopping,
  * the client gets the refusal, the fd is closed, refused is counted and NULL
@@ -131,8 +149,9 @@ session_closed(const struct session *s)
 /* Whether this process is stopping (SIGTERM): the worker's flag. */
 int session_stopping(const struct session_set *set);
 
-/* In stop: ops->stop (or conn_close) on every session whose connection is
- * open. Connections end through their CLOSED events, later. */
+/* In stop: stops listening (if session_set_listen was called), then
+ * ops->stop (or conn_close) on every session whose connection is open.
+ * Connections end through their CLOSED events, later. */
 void session_set_stop(struct session_set *set);
 
 /* At exit, after the loop has delivered its last events: frees every

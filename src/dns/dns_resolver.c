@@ -105,7 +105,6 @@ struct resolver_state {
 	struct dns_cache *cache;	/* made by setup, shared by workers */
 	uint8_t *arena_mem;
 	struct dns_arena arena;
-	struct server_watch watch;
 	struct rreq *reqs;
 	int nreqs;
 	struct session_set set;		/* TCP clients */
@@ -290,14 +289,8 @@ resolver_setup(struct instance *in, char *err)
 	st->icf.max_cname = DNS_ITER_MAX_CNAME;
 	st->icf.max_queries = (int)cf->max_queries;
 	for (int i = 0; i < cf->listen.n; i++) {
-		struct sock_addr a = cf->listen.a[i];
-		int k;
-		if (cf->tcp) {
-			if ((k = server_listen(in, &a, 0, err)) < 0)
-				return -1;
-			a = in->ls[k].addr; /* port 0: UDP takes the same port */
-		}
-		if (server_listen(in, &a, 1, err) < 0)
+		if ((cf->tcp ? server_listen_both(in, &cf->listen.a[i], err) :
+		    server_listen(in, &cf->listen.a[i], 1, err)) < 0)
 			return -1;
 	}
 	return 0;
@@ -714,23 +707,18 @@ on_tcp(struct session *base, enum conn_ev ev)
 	}
 }
 
+static void
+tsess_init(struct session *base, void *owner)
+{
+	((struct tsess *)base)->st = owner;
+}
+
 static const struct session_ops tsess_ops = {
-	sizeof(struct tsess), on_tcp, NULL, NULL,
+	sizeof(struct tsess), on_tcp, NULL, NULL, tsess_init,
 };
 
 /* No answer and no count for a client refused over max-clients. */
 static const struct session_metrics tsess_metrics = { -1, -1, -1 };
-
-static void
-on_accept(struct listener *l, int fd, const struct sock_addr *peer, void *arg)
-{
-	struct resolver_state *st = arg;
-	struct tsess *ts;
-
-	ts = (struct tsess *)session_accept(&st->set, fd, peer);
-	if (ts)
-		ts->st = st;
-}
 
 /* ---- the service ---- */
 
@@ -754,10 +742,8 @@ resolver_start(struct instance *in, struct worker *w, char *err)
 	lim.timeout_ms = cf->tcp_timeout;
 	session_set_init(&st->set, w, &tsess_ops, &tsess_metrics,
 	    cf->max_clients, &lim, NULL);
-	if (server_watch_start(&st->watch, in, w, on_accept, on_datagram,
-	    CLIENT_DGRAM_MAX, st, err) < 0)
-		return -1;
-	return 0;
+	return session_set_listen(&st->set, in, on_datagram, CLIENT_DGRAM_MAX,
+	    st, err);
 }
 
 static void
@@ -768,7 +754,6 @@ resolver_stop(struct instance *in, struct worker *w)
 	/* called once, with the worker's stopping flag already set */
 	if (st == NULL || st->loop == NULL)
 		return;
-	server_watch_stop(&st->watch, in);
 	while (st->reqs)
 		finish_req(st->reqs, DNS_RCODE_SERVFAIL, NULL, "shutting down");
 	session_set_stop(&st->set);

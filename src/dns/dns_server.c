@@ -94,7 +94,6 @@ struct dns_state {
 	struct loop *loop;
 	struct worker *w;
 	struct reload_job *reloading[DNS_DB_MAX_ZONES];	/* on the pool */
-	struct server_watch watch;
 	struct session_set set;	/* TCP clients */
 	uint64_t badlog_sec;
 	int badlog_n;
@@ -172,32 +171,6 @@ zone_src_parse(struct zone_src *z, const char *v, char *err)
 		return -1;
 	}
 	return 0;
-}
-
-/* Port 0: a port free for both UDP and TCP (else the TCP listener may find
- * the UDP socket's ephemeral port taken). */
-static void
-pick_port(struct sock_addr *a)
-{
-	char err[SOCK_ERR_LEN];
-
-	for (int tries = 0; tries < 50; tries++) {
-		struct sock_addr b = *a;
-		int u = sock_bind_udp(&b, 0, err), t;
-		if (u < 0)
-			return;
-		if (sock_local_addr(u, &b) < 0) {
-			close(u);
-			return;
-		}
-		t = sock_listen_tcp(&b, 1, 0, err);
-		close(u);
-		if (t >= 0) {
-			close(t);
-			sock_addr_set_port(a, sock_addr_port(&b));
-			return;
-		}
-	}
 }
 
 static void
@@ -309,11 +282,7 @@ dns_setup(struct instance *in, char *err)
 		}
 	}
 	for (int i = 0; i < cf->listen.n; i++) {
-		struct sock_addr a = cf->listen.a[i];
-		if (sock_addr_port(&a) == 0)
-			pick_port(&a);
-		if (server_listen(in, &a, 1, err) < 0 ||
-		    server_listen(in, &a, 0, err) < 0)
+		if (server_listen_both(in, &cf->listen.a[i], err) < 0)
 			return -1;
 	}
 	return 0;
@@ -538,21 +507,16 @@ on_conn(struct session *base, enum conn_ev ev)
 	}
 }
 
-static const struct session_ops ops = {
-	sizeof(struct dns_sess), on_conn, NULL, sess_free,
-};
-
 static void
-on_accept(struct listener *l, int fd, const struct sock_addr *peer, void *arg)
+sess_init(struct session *base, void *owner)
 {
-	struct dns_state *st = arg;
-	struct dns_sess *s;
-
-	/* a refused client is closed without an answer */
-	s = (struct dns_sess *)session_accept(&st->set, fd, peer);
-	if (s)
-		s->st = st;
+	((struct dns_sess *)base)->st = owner;
 }
+
+/* a refused client is closed without an answer (no refusal bytes) */
+static const struct session_ops ops = {
+	sizeof(struct dns_sess), on_conn, NULL, sess_free, sess_init,
+};
 
 /* ---- reload ---- */
 
@@ -759,10 +723,8 @@ dns_start(struct instance *in, struct worker *w, char *err)
 		reload_zone(st, i, 0);
 	/* a query over UDP longer than DNS_UDP_QUERY_MAX is refused; the
 	 * bound keeps the receive batch large (core/udp.c) */
-	if (server_watch_start(&st->watch, in, w, on_accept, on_datagram,
-	    DNS_UDP_QUERY_MAX, st, err) < 0)
-		return -1;
-	return 0;
+	return session_set_listen(&st->set, in, on_datagram, DNS_UDP_QUERY_MAX,
+	    st, err);
 }
 
 static void
@@ -772,7 +734,6 @@ dns_stop(struct instance *in, struct worker *w)
 
 	if (st == NULL)
 		return;
-	server_watch_stop(&st->watch, in);
 	session_set_stop(&st->set);
 	/* a reload still being read is dropped; its done frees it */
 	for (int i = 0; i < st->db.n; i++)

@@ -52,7 +52,6 @@ static const struct conf_key echo_keys[] = {
 struct echo_state {
 	struct instance *in;
 	struct echo_conf *cf;
-	struct server_watch watch;
 	struct session_set set;
 	uint8_t *dgram;
 };
@@ -100,21 +99,16 @@ echo_setup(struct instance *in, char *err)
 		return -1;
 	}
 	for (int i = 0; i < cf->listen.n; i++) {
-		struct sock_addr a = cf->listen.a[i];
-		int k;
-		if (cf->tcp) {
-			if ((k = server_listen(in, &a, 0, err)) < 0)
-				return -1;
-			a = in->ls[k].addr; /* port 0: UDP takes the same port */
-		}
-		if (cf->udp && server_listen(in, &a, 1, err) < 0)
+		const struct sock_addr *a = &cf->listen.a[i];
+		if ((cf->tcp && cf->udp ? server_listen_both(in, a, err) :
+		    server_listen(in, a, cf->udp, err)) < 0)
 			return -1;
 	}
 	return 0;
 }
 
 static void
-session_free(struct session *base)
+echo_sess_free(struct session *base)
 {
 	struct echo_session *s = (struct echo_session *)base;
 
@@ -212,22 +206,18 @@ on_conn(struct session *base, enum conn_ev ev)
 	}
 }
 
-static const struct session_ops ops = {
-	sizeof(struct echo_session), on_conn, NULL, session_free,
-};
-
 static void
-on_accept(struct listener *l, int fd, const struct sock_addr *peer, void *arg)
+echo_sess_init(struct session *base, void *owner)
 {
-	struct echo_state *st = arg;
-	struct echo_session *s;
+	struct echo_session *s = (struct echo_session *)base;
 
-	s = (struct echo_session *)session_accept(&st->set, fd, peer);
-	if (s == NULL)
-		return;
-	s->st = st;
+	s->st = owner;
 	timer_init(&s->partial, on_partial, s);
 }
+
+static const struct session_ops ops = {
+	sizeof(struct echo_session), on_conn, NULL, echo_sess_free, echo_sess_init,
+};
 
 static void
 on_datagram(struct udp_sock *u, const uint8_t *p, size_t n,
@@ -276,10 +266,8 @@ echo_start(struct instance *in, struct worker *w, char *err)
 	lim.timeout_ms = st->cf->idle_timeout;
 	session_set_init(&st->set, w, &ops, &sm, st->cf->max_connections, &lim,
 	    "ERROR too many connections\n");
-	if (server_watch_start(&st->watch, in, w, on_accept, on_datagram,
-	    st->cf->max_line + 1, st, err) < 0)
-		return -1;
-	return 0;
+	return session_set_listen(&st->set, in, on_datagram,
+	    st->cf->max_line + 1, st, err);
 }
 
 static void
@@ -289,7 +277,6 @@ echo_stop(struct instance *in, struct worker *w)
 
 	if (st == NULL)
 		return;
-	server_watch_stop(&st->watch, in);
 	/* replies already queued still go out: close after flush */
 	session_set_stop(&st->set);
 }

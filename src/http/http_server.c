@@ -703,7 +703,7 @@ on_head_timeout(struct loop *loop, struct timer *tm, void *arg)
 }
 
 static void
-session_free(struct session *base)
+http_sess_free(struct session *base)
 {
 	struct http_session *s = (struct http_session *)base;
 
@@ -753,7 +753,7 @@ on_conn(struct session *base, enum conn_ev ev)
 
 /* Stop: idle connections go now; busy ones after their response. */
 static void
-session_stop(struct session *base)
+http_sess_stop(struct session *base)
 {
 	struct http_session *s = (struct http_session *)base;
 
@@ -761,24 +761,21 @@ session_stop(struct session *base)
 		conn_close(base->c);
 }
 
-static const struct session_ops ops = {
-	sizeof(struct http_session), on_conn, session_stop, session_free,
-};
-
 static void
-on_accept(struct listener *l, int fd, const struct sock_addr *peer, void *arg)
+http_sess_init(struct session *base, void *owner)
 {
-	struct http_state *st = arg;
-	struct http_session *s;
+	struct http_session *s = (struct http_session *)base;
 
-	s = (struct http_session *)session_accept(&st->set, fd, peer);
-	if (s == NULL)
-		return; /* a refused client is closed without an answer */
-	s->st = st;
+	s->st = owner;
 	s->phase = HTTP_IDLE;
 	reset_request(s);
 	timer_init(&s->head_timer, on_head_timeout, s);
 }
+
+static const struct session_ops ops = {
+	sizeof(struct http_session), on_conn, http_sess_stop, http_sess_free,
+	http_sess_init,
+};
 
 /* --- the worker side --- */
 
@@ -852,10 +849,7 @@ http_start(struct instance *in, struct worker *w, char *err)
 	lim.lazy_nodelay = 1; /* set at the first keep-alive response */
 	session_set_init(&st->set, w, &ops, &sm, cf->max_connections, &lim,
 	    NULL);
-	if (server_watch_start(&st->watch, in, w, on_accept, NULL, 0, st,
-	    err) < 0)
-		return -1;
-	return 0;
+	return session_set_listen(&st->set, in, NULL, 0, st, err);
 }
 
 static void
@@ -865,7 +859,6 @@ http_stop(struct instance *in, struct worker *w)
 
 	if (st == NULL)
 		return;
-	server_watch_stop(&st->watch, in);
 	session_set_stop(&st->set);
 }
 

@@ -68,7 +68,6 @@ struct http_state {
 	struct instance *in;
 	struct http_conf *cf;
 	struct http_limits lim;
-	struct server_watch watch;
 	struct session_set set;  /* the connections */
 	int rootfd;
 	struct http_vhost *vhosts;

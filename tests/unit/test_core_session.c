@@ -60,10 +60,10 @@ t_stop(struct session *s)
 }
 
 static const struct session_ops ops = {
-	sizeof(struct tsess), t_event, NULL, t_free,
+	sizeof(struct tsess), t_event, NULL, t_free, NULL,
 };
 static const struct session_ops ops_hook = {
-	sizeof(struct tsess), t_event, t_stop, t_free,
+	sizeof(struct tsess), t_event, t_stop, t_free, NULL,
 };
 static const struct session_metrics nom = { -1, -1, -1 };
 
