@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "http/http_server.h"
+#include "http/http_mime.h"
 
 struct mime {
 	char ext[16];

@@ -22,7 +22,11 @@
 #include "core/clock.h"
 #include "core/cli.h"
 #include "core/log.h"
+#include "http/http_mime.h"
 #include "http/http_server.h"
+#include "http/http_server_alog.h"
+#include "http/http_server_demo.h"
+#include "http/http_server_static.h"
 #include "http/http_chunked.h"
 #include "http/http_date.h"
 #include "http/http_names.h"
@@ -181,7 +185,7 @@ http_setup(struct instance *in, char *err)
 		    cf->access_log_format);
 		return -1;
 	}
-	if (cf->demo && http_demo_setup(cf, err) < 0)
+	if (cf->demo && http_server_demo_setup(cf, err) < 0)
 		return -1;
 	http_mime_load();
 	for (int i = 0; i < cf->listen.n; i++)
@@ -367,7 +371,7 @@ account(struct http_txn *t)
 	metric_add(m.bytes, t->bytes);
 	if (s->t_start)
 		metric_observe(m.duration, (double)(clock_mono_us() - s->t_start) / 1e6);
-	http_alog_write(s->st, t);
+	http_server_alog_write(s->st, t);
 }
 
 /* The root for the request's Host (virtual hosts), or the default one. */
@@ -474,13 +478,13 @@ answer(struct http_txn *t)
 		serve_metrics(t);
 		return;
 	}
-	if (t->s->st->cf->demo && http_demo_handle(t))
+	if (t->s->st->cf->demo && http_server_demo_handle(t))
 		return;
 	if (r->method == HTTP_METHOD_POST) {
 		http_send_error(t, 405, "Allow: GET, HEAD, OPTIONS\r\n");
 		return;
 	}
-	http_static_serve(t);
+	http_server_static_serve(t);
 }
 
 static void session_close_with(struct http_session *s, int status);
@@ -837,7 +841,7 @@ http_start(struct instance *in, struct worker *w, char *err)
 	}
 	if (acl_from_strs(&st->allow, &cf->metrics_allow, err, CONF_ERR_LEN) < 0)
 		return -1;
-	if (http_alog_open(st) < 0) {
+	if (http_server_alog_open(st) < 0) {
 		snprintf(err, CONF_ERR_LEN, "access-log %s: %s", cf->access_log,
 		    strerror(errno));
 		return -1;
@@ -898,7 +902,7 @@ http_reopen(struct instance *in)
 	if (st && st->alog_fd > 2) {
 		close(st->alog_fd);
 		st->alog_fd = -1;
-		if (http_alog_open(st) < 0)
+		if (http_server_alog_open(st) < 0)
 			log_error("http: reopening %s: %s", st->cf->access_log,
 			    strerror(errno));
 	}

@@ -63,7 +63,6 @@ struct http_redirect {
 	int status;
 };
 
-
 struct http_state {
 	struct instance *in;
 	struct http_conf *cf;
@@ -125,20 +124,6 @@ int http_send_body(struct http_txn *t, int status, const char *ctype,
     const void *body, size_t n, const char *extra);
 /* An error page ("404 Not Found") as HTML. */
 int http_send_error(struct http_txn *t, int status, const char *extra);
-
-/* http_server_static.c: GET/HEAD of a file or directory under the root. */
-void http_static_serve(struct http_txn *t);
-/* http_mime.c: the media type for a file name ("text/html"). */
-const char *http_mime_type(const char *path);
-void http_mime_load(void);
-
-/* http_server_demo.c: the cookie and form demos; 1 when it answered. */
-int http_demo_handle(struct http_txn *t);
-int http_demo_setup(const struct http_conf *cf, char *err);
-
-/* http_server_alog.c: one access-log line per response. */
-void http_alog_write(struct http_state *st, const struct http_txn *t);
-int http_alog_open(struct http_state *st);
 
 /* HTML-escapes s[0..n) into b. */
 int http_html_escape(struct buf *b, const uint8_t *s, size_t n);

@@ -11,11 +11,11 @@
 #include <unistd.h>
 
 #include "core/log.h"
-#include "http/http_server.h"
+#include "http/http_server_alog.h"
 #include "http/http_field.h"
 
 int
-http_alog_open(struct http_state *st)
+http_server_alog_open(struct http_state *st)
 {
 	const char *path = st->cf->access_log;
 
@@ -82,7 +82,7 @@ header_or_dash(const struct http_request *r, const char *name)
 }
 
 void
-http_alog_write(struct http_state *st, const struct http_txn *t)
+http_server_alog_write(struct http_state *st, const struct http_txn *t)
 {
 	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
 		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };

@@ -23,7 +23,7 @@
 
 #include "core/hex.h"
 #include "core/log.h"
-#include "http/http_server.h"
+#include "http/http_server_demo.h"
 #include "http/http_field.h"
 
 #define SID_BYTES 16
@@ -46,7 +46,7 @@ struct demo_table {
 static struct demo_table *table;
 
 int
-http_demo_setup(const struct http_conf *cf, char *err)
+http_server_demo_setup(const struct http_conf *cf, char *err)
 {
 	pthread_mutexattr_t a;
 	size_t n = (size_t)cf->sessions_max;
@@ -306,7 +306,7 @@ serve_post(struct http_txn *t)
 }
 
 int
-http_demo_handle(struct http_txn *t)
+http_server_demo_handle(struct http_txn *t)
 {
 	const struct http_request *r = t->req;
 

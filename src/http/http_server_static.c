@@ -22,7 +22,8 @@
 #include <unistd.h>
 
 #include "core/log.h"
-#include "http/http_server.h"
+#include "http/http_mime.h"
+#include "http/http_server_static.h"
 #include "http/http_date.h"
 #include "http/http_field.h"
 #include "http/http_path.h"
@@ -554,7 +555,7 @@ redirect_slash(struct http_txn *t, const char *path)
 }
 
 void
-http_static_serve(struct http_txn *t)
+http_server_static_serve(struct http_txn *t)
 {
 	const struct http_request *r = t->req;
 	const struct http_conf *cf = t->s->st->cf;
