@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/pool.h"
 #include "core/server.h"
+#include "core/session.h"
 
 #define G(f) offsetof(struct global_conf, f)
 const struct conf_key global_keys[] = {
@@ -354,9 +355,12 @@ worker_begin_stop(struct worker_ctx *ctx)
 	if (ctx->w.stopping)
 		return;
 	ctx->w.stopping = 1;
-	for (int i = 0; i < ctx->n; i++)
+	for (int i = 0; i < ctx->n; i++) {
 		if (ctx->in[i].svc->stop)
 			ctx->in[i].svc->stop(&ctx->in[i], &ctx->w);
+		if (ctx->in[i].sessions)
+			session_set_stop(ctx->in[i].sessions);
+	}
 	ctx->deadline = loop_now(ctx->w.loop) + ctx->g->shutdown_timeout_ms;
 	timer_init(&ctx->check, on_stop_check, ctx);
 	loop_timer_start(ctx->w.loop, &ctx->check, 0, 20);

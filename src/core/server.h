@@ -6,6 +6,7 @@
  *   parent: service->setup(inst)      register metrics, open listeners
  *   worker: service->start(inst, w)   watch the listeners, serve
  *           service->stop(inst, w)    SIGTERM: stop accepting, wind down
+ *                                     (then the core stops its sessions)
  *
  * Listening sockets use SO_REUSEPORT: the parent opens one per worker on the
  * same address, so the kernel spreads connections across workers, and keeps
@@ -30,6 +31,7 @@
 #define SERVER_POOL_THREADS 2
 
 struct instance;
+struct session_set;
 struct pool;
 struct worker {
 	struct loop *loop;
@@ -74,6 +76,11 @@ struct instance {
 	struct listen_sock ls[SERVER_MAX_LISTEN];
 	int nls;
 	void *state;             /* the service's, per process */
+	struct session_set *sessions; /* its TCP sessions, once listening
+	                          * (session_set_listen): the core stops them
+	                          * after the service's stop; the service's
+	                          * release frees them (it knows what must go
+	                          * first: work that holds sessions) */
 };
 
 /* A worker's watch over an instance's listening sockets: every service

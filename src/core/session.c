@@ -133,6 +133,7 @@ session_set_listen(struct session_set *set, struct instance *in,
 	    max_dgram, set, owner, err) < 0)
 		return -1;
 	set->in = in;
+	in->sessions = set;
 	return 0;
 }
 

@@ -14,7 +14,8 @@
  *   ops->init       a new session: init your fields (owner: st)
  *   ops->event      every conn event; at CONN_EV_CLOSED s->c is still set
  *                   for the last time, then becomes NULL
- *   stop            session_set_stop(&set)   stops listening, then
+ *   stop            (the core, after the service's stop, if any)
+ *                   session_set_stop(&set)   stops listening, then
  *                                            ops->stop or conn_close on each
  *   release         session_set_free(&set)   at exit: frees what is left
  *

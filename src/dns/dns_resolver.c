@@ -756,7 +756,7 @@ resolver_stop(struct instance *in, struct worker *w)
 		return;
 	while (st->reqs)
 		finish_req(st->reqs, DNS_RCODE_SERVFAIL, NULL, "shutting down");
-	session_set_stop(&st->set);
+	/* the core closes the TCP clients next */
 }
 
 static void

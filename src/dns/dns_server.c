@@ -734,7 +734,6 @@ dns_stop(struct instance *in, struct worker *w)
 
 	if (st == NULL)
 		return;
-	session_set_stop(&st->set);
 	/* a reload still being read is dropped; its done frees it */
 	for (int i = 0; i < st->db.n; i++)
 		if (st->reloading[i])

@@ -271,17 +271,6 @@ echo_start(struct instance *in, struct worker *w, char *err)
 }
 
 static void
-echo_stop(struct instance *in, struct worker *w)
-{
-	struct echo_state *st = in->state;
-
-	if (st == NULL)
-		return;
-	/* replies already queued still go out: close after flush */
-	session_set_stop(&st->set);
-}
-
-static void
 echo_release(struct instance *in)
 {
 	struct echo_state *st = in->state;
@@ -296,7 +285,8 @@ echo_release(struct instance *in)
 
 const struct service echo_service = {
 	"echo", echo_keys, sizeof(struct echo_conf), echo_setup, echo_start,
-	echo_stop, echo_release, NULL,
+	NULL, echo_release, NULL, /* stop: the core closes the sessions after
+	                           * their replies are flushed */
 };
 
 int

@@ -857,16 +857,6 @@ http_start(struct instance *in, struct worker *w, char *err)
 }
 
 static void
-http_stop(struct instance *in, struct worker *w)
-{
-	struct http_state *st = in->state;
-
-	if (st == NULL)
-		return;
-	session_set_stop(&st->set);
-}
-
-static void
 http_release(struct instance *in)
 {
 	struct http_state *st = in->state;
@@ -910,7 +900,7 @@ http_reopen(struct instance *in)
 
 const struct service http_service = {
 	"http", http_keys, sizeof(struct http_conf), http_setup, http_start,
-	http_stop, http_release, http_reopen,
+	NULL, http_release, http_reopen,
 };
 
 int
