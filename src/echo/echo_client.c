@@ -55,8 +55,8 @@ static void
 client_usage(FILE *f)
 {
 	fprintf(f, "usage: camada echo [--udp] [--timeout SECONDS] HOST PORT\n"
-	    "Sends each line of standard input to the echo server at HOST PORT\n"
-	    "and prints each reply (the line in upper case).\n");
+	    "Sends each line of standard input to the echo server at HOST "
+	    "PORT\nand prints each reply (the line in upper case).\n");
 }
 
 static void
@@ -372,7 +372,8 @@ echo_client_main(int argc, char **argv)
 	int udp = 0, timeout_ms = ECHO_TIMEOUT_MS;
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--udp") == 0 || strcmp(argv[i], "-u") == 0) {
+		if (strcmp(argv[i], "--udp") == 0 ||
+		    strcmp(argv[i], "-u") == 0) {
 			udp = 1;
 		} else if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
@@ -385,7 +386,8 @@ echo_client_main(int argc, char **argv)
 				return 2;
 			}
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "camada echo: unknown flag '%s'\n", argv[i]);
+			fprintf(stderr, "camada echo: unknown flag '%s'\n",
+			    argv[i]);
 			client_usage(stderr);
 			return 2;
 		} else if (host == NULL) {
@@ -407,8 +409,8 @@ echo_client_main(int argc, char **argv)
 	ec.fd = -1;
 	ec.timeout_ms = (uint64_t)timeout_ms;
 	if (ec.port <= 0 || ec.port > 65535) {
-		fprintf(stderr, "camada echo: cannot resolve %s port %s\n", host,
-		    port);
+		fprintf(stderr, "camada echo: cannot resolve %s port %s\n",
+		    host, port);
 		return 1;
 	}
 	snprintf(ec.name, sizeof(ec.name), "%s port %s", host, port);
