@@ -2,6 +2,8 @@
  * allocated here and freed from a deferred task, after the batch that ended
  * them, since their socket may still have an event pending in it. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -25,8 +27,10 @@ struct udp_rpc_call {
 	struct timer timer;
 	struct loop_task task;
 	int in_tab;
+	int on_list;			/* in r->calls */
 	int finished;			/* done ran or cancelled */
 	struct udp_rpc_call *next;	/* hash chain */
+	struct list_node node;		/* r->calls */
 };
 
 /* One loop per thread and no callback re-enters a read: one buffer each
@@ -34,17 +38,53 @@ struct udp_rpc_call {
 static uint8_t rbuf[UDP_RPC_DGRAM_MAX + 1];
 static uint8_t sbuf[UDP_RPC_DGRAM_MAX];
 
+/* n bytes from /dev/urandom: 0, or -1. */
+static int
+urandom_read(uint8_t *b, size_t n)
+{
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while (n > 0) {
+		ssize_t r = read(fd, b, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			close(fd);
+			return -1;
+		}
+		b += r;
+		n -= (size_t)r;
+	}
+	close(fd);
+	return 0;
+}
+
 void
 udp_rpc_random(void *p, size_t n)
 {
 	uint8_t *b = p;
 
+	/* Blocking getrandom (no GRND_NONBLOCK): it waits only while the
+	 * pool is unseeded at boot, and ids from an unseeded pool would be
+	 * guessable. Only EINTR is worth retrying: ENOSYS or EPERM (seccomp)
+	 * would fail the same way forever. */
 	while (n > 0) {
 		ssize_t r = getrandom(b, n, 0);
-		if (r > 0) {
-			b += r;
-			n -= (size_t)r;
-		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		b += r;
+		n -= (size_t)r;
+	}
+	if (n > 0 && urandom_read(b, n) < 0) {
+		/* no fallback to anything weaker: predictable ids and ports
+		 * would let anyone forge answers */
+		fprintf(stderr, "camada: no random bytes (getrandom and "
+		    "/dev/urandom both failed); stopping\n");
+		abort();
 	}
 }
 
@@ -152,10 +192,16 @@ close_fd(struct udp_rpc_call *c)
 	}
 }
 
+/* Off the engine: no table, list, socket or timer refers to c after it,
+ * and c no longer touches c->r. */
 static void
 detach(struct udp_rpc_call *c)
 {
 	tab_del(c->r, c);
+	if (c->on_list) {
+		list_unlink(&c->r->calls, &c->node);
+		c->on_list = 0;
+	}
 	close_fd(c);
 	loop_timer_stop(c->loop, &c->timer);
 }
@@ -174,6 +220,8 @@ finish(struct udp_rpc_call *c, enum udp_rpc_status st, const uint8_t *p,
 		return;
 	c->finished = 1;
 	detach(c);
+	/* c->r stays valid here: done may free the engine, but only after
+	 * these counts */
 	if (st == UDP_RPC_OK)
 		c->r->stats.answered++;
 	else if (st == UDP_RPC_TIMEOUT)
@@ -208,9 +256,16 @@ static int
 answers(struct udp_rpc_call *c, const uint8_t *p, size_t n,
     const struct sock_addr *from, const uint8_t *txid)
 {
-	if (txid && sock_addr_equal(from, &c->q.to) &&
-	    memcmp(txid, c->txid, c->r->proto->txid_len) == 0 &&
-	    (c->q.match == NULL || c->q.match(c->q.arg, p, n)))
+	int yes = txid && sock_addr_equal(from, &c->q.to) &&
+	    memcmp(txid, c->txid, c->r->proto->txid_len) == 0;
+
+	if (yes && c->q.match)
+		yes = c->q.match(c->q.arg, p, n);
+	/* match may have cancelled c: then the datagram is nobody's, and c
+	 * is off the engine (its memory stays until the deferred free) */
+	if (c->finished)
+		return 0;
+	if (yes)
 		return 1;
 	c->r->stats.mismatch++;
 	if (c->q.drop)
@@ -237,6 +292,8 @@ udp_rpc_input(struct udp_rpc *r, const uint8_t *p, size_t n,
 	return 1;
 }
 
+static void next_try(struct udp_rpc_call *c, enum udp_rpc_status last);
+
 static void
 on_readable(struct loop *loop, struct loop_io *io, uint32_t ev)
 {
@@ -255,8 +312,11 @@ on_readable(struct loop *loop, struct loop_io *io, uint32_t ev)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
-			/* ECONNREFUSED and friends: nobody there */
-			finish(c, UDP_RPC_ERROR, NULL, 0);
+			/* ECONNREFUSED, EHOSTUNREACH, EMSGSIZE: an ICMP error,
+			 * which anyone who guesses the port can send; it
+			 * ends this try, not the call */
+			c->r->stats.icmp++;
+			next_try(c, UDP_RPC_ERROR);
 			return;
 		}
 		size_t n = (size_t)k > UDP_RPC_DGRAM_MAX ?
@@ -353,6 +413,26 @@ send_try(struct udp_rpc_call *c)
 	return loop_timer_start(c->loop, &c->timer, c->wait_ms, 0);
 }
 
+/* The current try ended without an answer (last says how: a timeout or
+ * an ICMP error): the next one, at once, or the end with last. */
+static void
+next_try(struct udp_rpc_call *c, enum udp_rpc_status last)
+{
+	if (c->try_no + 1 >= c->q.tries) {
+		finish(c, last, NULL, 0);
+		return;
+	}
+	c->try_no++;
+	c->r->stats.retries++;
+	/* only a try that timed out makes the next one wait longer */
+	if (last == UDP_RPC_TIMEOUT && c->q.backoff > 1)
+		c->wait_ms *= c->q.backoff;
+	if (c->q.max_timeout_ms && c->wait_ms > c->q.max_timeout_ms)
+		c->wait_ms = c->q.max_timeout_ms;
+	if (send_try(c) < 0)
+		finish(c, UDP_RPC_ERROR, NULL, 0);
+}
+
 static void
 on_timer(struct loop *loop, struct timer *t, void *arg)
 {
@@ -360,18 +440,7 @@ on_timer(struct loop *loop, struct timer *t, void *arg)
 
 	if (c->finished)
 		return;
-	if (c->try_no + 1 >= c->q.tries) {
-		finish(c, UDP_RPC_TIMEOUT, NULL, 0);
-		return;
-	}
-	c->try_no++;
-	c->r->stats.retries++;
-	if (c->q.backoff > 1)
-		c->wait_ms *= c->q.backoff;
-	if (c->q.max_timeout_ms && c->wait_ms > c->q.max_timeout_ms)
-		c->wait_ms = c->q.max_timeout_ms;
-	if (send_try(c) < 0)
-		finish(c, UDP_RPC_ERROR, NULL, 0);
+	next_try(c, UDP_RPC_TIMEOUT);
 }
 
 struct udp_rpc_call *
@@ -406,6 +475,8 @@ udp_rpc_start(struct udp_rpc *r, struct loop *loop,
 			return NULL;
 		}
 	}
+	list_push(&r->calls, &c->node);
+	c->on_list = 1;
 	if (send_try(c) < 0) {
 		detach(c);
 		free(c);
@@ -418,13 +489,23 @@ udp_rpc_start(struct udp_rpc *r, struct loop *loop,
 void
 udp_rpc_free(struct udp_rpc *r)
 {
-	for (size_t i = 0; i < r->tab_cap; i++)
-		while (r->tab[i]) {
-			struct udp_rpc_call *c = r->tab[i];
-			/* pending calls hold no socket and no queued task */
-			detach(c);
+	struct list_node *n;
+
+	while ((n = r->calls.first) != NULL) {
+		struct udp_rpc_call *c = LIST_ENTRY(n, struct udp_rpc_call,
+		    node);
+		int had_io = r->mode == UDP_RPC_CONNECTED;
+
+		c->finished = 1;
+		detach(c);
+		/* A call with a socket may have an event pending in this
+		 * batch (on_readable sees finished and leaves it alone): its
+		 * memory goes after the batch. A shared-mode call has none. */
+		if (had_io)
+			loop_defer(c->loop, &c->task, free_task, c);
+		else
 			free(c);
-		}
+	}
 	free(r->tab);
 	r->tab = NULL;
 	r->tab_cap = r->tab_count = 0;

@@ -13,12 +13,19 @@
  * - UDP_RPC_CONNECTED: every try goes out from a fresh socket bound to a
  *   random port (from getrandom) and connected to the server, with a fresh
  *   random transaction id (RFC 5452 9.2, what DNS needs); the previous try's
- *   socket is closed.
+ *   socket is closed. An ICMP error on a try's socket (refused,
+ *   unreachable, message too big) ends that try only: the next one goes
+ *   out at once, since an ICMP error is cheaper to spoof than an answer
+ *   (an attacker needs only the port); with every try used up the call
+ *   ends with UDP_RPC_ERROR (3 tries: 3 refusals, still at once).
  * Either way an answer is taken only from the address and port asked, with
  * the call's transaction id, and when the protocol's match says so;
  * everything else is dropped and counted (stats.mismatch), and a response
  * to no pending call (a duplicate, a late answer) is dropped and counted in
  * stats.late.
+ *
+ * Every pending call is on its engine's list, in both modes, so that
+ * udp_rpc_free can end them all; a call handle is invalid after it.
  */
 #ifndef CAMADA_UDP_RPC_H
 #define CAMADA_UDP_RPC_H
@@ -27,6 +34,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "core/list.h"
 #include "core/loop.h"
 #include "core/sock.h"
 #include "core/udp.h"
@@ -45,7 +53,8 @@ enum udp_rpc_mode {
 enum udp_rpc_status {
 	UDP_RPC_OK = 0,		/* p[0..n) is the answer */
 	UDP_RPC_TIMEOUT,	/* every try timed out */
-	UDP_RPC_ERROR,		/* refused (ICMP), a try could not be sent */
+	UDP_RPC_ERROR,		/* the last try refused (ICMP), or a try
+				 * could not be sent */
 };
 
 struct udp_rpc_proto {
@@ -64,6 +73,8 @@ struct udp_rpc_stats {
 	uint64_t errors;
 	uint64_t mismatch;	/* came to a call but did not answer it */
 	uint64_t late;		/* responses to no pending call */
+	uint64_t icmp;		/* connected mode: ICMP errors, each the
+				 * end of one try */
 };
 
 struct udp_rpc_call;
@@ -80,6 +91,7 @@ struct udp_rpc {
 	unsigned next_sock;
 	struct udp_rpc_call **tab;	/* shared mode: by transaction id */
 	size_t tab_cap, tab_count;
+	struct list_head calls;		/* every pending call, both modes */
 };
 
 /* Writes try try_no's datagram (from 0) into buf[0..max) carrying the
@@ -88,7 +100,10 @@ struct udp_rpc {
 typedef int udp_rpc_build_cb(void *arg, const uint8_t *txid, int try_no,
     uint8_t *buf, size_t max);
 /* Whether p[0..n), from the address asked and with the call's id, answers
- * it (DNS: the question): 1 or 0 (dropped, counted as a mismatch). */
+ * it (DNS: the question): 1 or 0 (dropped, counted as a mismatch).
+ * match and drop may cancel calls, their own included (then nothing more
+ * is counted or reported for the datagram), but neither may free the
+ * engine; done may (its call is already off the engine). */
 typedef int udp_rpc_match_cb(void *arg, const uint8_t *p, size_t n);
 /* The end: runs once, from the loop, unless the call was cancelled. p is
  * valid during the call only; the call is gone when it returns. */
@@ -120,7 +135,13 @@ void udp_rpc_init(struct udp_rpc *r, const struct udp_rpc_proto *proto,
  * its udp_cb must call udp_rpc_input). Calls to an address family go out
  * on that family's sockets in turn. 0, or -1 when full. */
 int udp_rpc_add_sock(struct udp_rpc *r, struct udp_sock *u) BUF_WUR;
-/* Cancels what is pending (no callback runs) and frees the table. */
+/* Cancels every pending call, in both modes (no callback runs: their
+ * sockets are closed, their timers stopped), and frees the table; r may
+ * be freed as soon as it returns. Every handle from udp_rpc_start is then
+ * invalid (do not udp_rpc_cancel it). A connected-mode call's memory is
+ * released from a deferred task on its loop, since its socket may have an
+ * event pending in the batch being dispatched: run that loop once more
+ * (loop_once(loop, 0)) before loop_free, or it leaks. */
 void udp_rpc_free(struct udp_rpc *r);
 
 /* Starts a call: the first try is sent before it returns, q is copied.
@@ -140,7 +161,11 @@ const uint8_t *udp_rpc_txid(const struct udp_rpc_call *c);
 int udp_rpc_input(struct udp_rpc *r, const uint8_t *p, size_t n,
     const struct sock_addr *from);
 
-/* n random bytes from getrandom (for ids, ports; never fails). */
+/* n random bytes for ids and ports: getrandom (retried on EINTR; it blocks
+ * only until the kernel's pool is first seeded at boot, on purpose), else
+ * /dev/urandom (getrandom refused, e.g. ENOSYS or EPERM under seccomp).
+ * Never returns short: if both fail it aborts with a message on stderr,
+ * since predictable ids would let anyone forge answers. */
 void udp_rpc_random(void *p, size_t n);
 
 #endif

@@ -4,7 +4,6 @@
  * loop, which runs until the query is done.
  */
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "dns/dns_dig.h"
 #include "dns/dns_iter.h"
 #include "dns/dns_query.h"
+#include "dns/dns_stub.h"
 #include "dns/dns_text.h"
 #include "dns/dns_wire.h"
 
@@ -75,25 +75,64 @@ dns_dig_reverse_name(const char *addr, uint8_t out[DNS_NAME_MAX])
 	    out, NULL);
 }
 
-/* The first nameserver of /etc/resolv.conf, or 127.0.0.1. */
+/* The first nameserver of /etc/resolv.conf (dns_stub's reader), or
+ * 127.0.0.1 when there is none, as dig does. */
 static void
-resolv_conf_server(char *out, size_t n)
+resolv_conf_server(struct sock_addr *out)
 {
-	FILE *f = fopen("/etc/resolv.conf", "r");
-	char line[512];
+	char err[DNS_STUB_ERR_LEN];
 
-	snprintf(out, n, "127.0.0.1");
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char word[64], addr[256];
-		if (sscanf(line, "%63s %255s", word, addr) == 2 &&
-		    strcmp(word, "nameserver") == 0) {
-			snprintf(out, n, "%s", addr);
-			break;
+	if (dns_stub_system_server(NULL, out, err, sizeof(err)) < 0 &&
+	    sock_parse_host("127.0.0.1", 53, out, err) < 0)
+		memset(out, 0, sizeof(*out));
+}
+
+/* @SERVER given as a name: dns_stub on the command's loop (the hosts
+ * file, then the system's resolver), as getaddrinfo would. */
+struct server_lookup {
+	int done, n;
+	struct sock_addr addr;
+};
+
+static void
+on_server(void *arg, int n, const struct sock_addr *a, const char *err)
+{
+	struct server_lookup *l = arg;
+
+	l->done = 1;
+	l->n = n;
+	if (n > 0)
+		l->addr = a[0];
+}
+
+/* 0 and *out, or -1 (not found, or the loop failed). */
+static int
+lookup_server(struct loop *loop, const char *name, int port,
+    struct sock_addr *out)
+{
+	struct dns_stub_conf conf;
+	struct server_lookup l;
+	struct dns_stub *s;
+
+	memset(&conf, 0, sizeof(conf));
+	memset(&l, 0, sizeof(l));
+	s = dns_stub_start(loop, &conf, name, port, on_server, &l);
+	if (s == NULL)
+		return -1;
+	while (!l.done)
+		if (loop_once(loop, 1000) < 0) {
+			/* the lookup must not outlive l */
+			dns_stub_cancel(s);
+			return -1;
 		}
-	}
-	fclose(f);
+	/* the lookup's queries free themselves from the loop */
+	for (int i = 0; i < 100 && conn_count() > 0; i++)
+		loop_once(loop, 10);
+	loop_once(loop, 0);
+	if (l.n <= 0)
+		return -1;
+	*out = l.addr;
+	return 0;
 }
 
 /* ---- asking: dns_query on the command's own loop ---- */
@@ -123,13 +162,14 @@ on_answer(void *arg, enum dns_query_status st, const uint8_t *msg, size_t n,
 
 /* Sends a query for name/type to `to` through dns_query (UDP tries, TCP
  * on TC or with +tcp) and runs the loop until it ends; the response lands
- * in d->resp. Returns its length, or -1 (no answer). *via_tcp tells how it
- * came. */
+ * in d->resp. Returns its length, or -1 (no answer: *st says why).
+ * *via_tcp tells how it came. */
 static int
 exchange(struct dig *d, const struct sock_addr *to, const uint8_t *name,
-    uint16_t type, int rd, int *via_tcp)
+    uint16_t type, int rd, int *via_tcp, enum dns_query_status *st)
 {
 	struct dns_query_opts o;
+	struct dns_query *q;
 	struct ask a;
 
 	memset(&a, 0, sizeof(a));
@@ -142,17 +182,23 @@ exchange(struct dig *d, const struct sock_addr *to, const uint8_t *name,
 	o.rd = rd;
 	o.tcp = d->tcp;
 	*via_tcp = d->tcp;
-	if (dns_query_start(d->loop, to, name, type, d->qclass, &o, on_answer,
-	    &a) == NULL)
+	*st = DNS_QUERY_ERROR;
+	q = dns_query_start(d->loop, to, name, type, d->qclass, &o, on_answer,
+	    &a);
+	if (q == NULL)
 		return -1;
 	while (!a.done)
-		if (loop_once(d->loop, 1000) < 0)
-			return -1; /* the query stays; loop_free ends it */
+		if (loop_once(d->loop, 1000) < 0) {
+			/* the query must not outlive a (on this stack) */
+			dns_query_cancel(q);
+			return -1;
+		}
 	/* let the query free itself (and a TCP conn reach CLOSED) */
 	for (int i = 0; i < 100 && conn_count() > 0; i++)
 		loop_once(d->loop, 10);
 	loop_once(d->loop, 0);
 	*via_tcp = a.via_tcp;
+	*st = a.st;
 	if (a.st != DNS_QUERY_OK)
 		return -1;
 	if (a.via_tcp && !d->tcp)
@@ -241,14 +287,34 @@ print_full(struct dig *d, const struct dns_msg *m, int len, uint64_t ms,
 static int
 dig_one(struct dig *d)
 {
+	enum dns_query_status st;
 	struct dns_msg m;
 	uint64_t t0 = clock_mono_ms();
 	int via_tcp, n;
 
-	n = exchange(d, &d->addr, d->qname, d->qtype, !d->norec, &via_tcp);
+	n = exchange(d, &d->addr, d->qname, d->qtype, !d->norec, &via_tcp,
+	    &st);
 	if (n < 0) {
-		printf(";; communications error to %s#%d: timed out\n",
-		    d->server_host, sock_addr_port(&d->addr));
+		char qn[DNS_NAME_TEXT_MAX];
+		/* dig 9.18's words. DNS_QUERY_ERROR is the last try refused
+		 * (ICMP, or the TCP connect), or an exchange that could not
+		 * be made at all; either way nobody answered there. */
+		if (st == DNS_QUERY_TIMEOUT) {
+			printf(";; communications error to %s#%d: timed out\n",
+			    d->server_host, sock_addr_port(&d->addr));
+		} else if (via_tcp) {
+			dns_name_to_text(d->qname, qn, sizeof(qn));
+			if (strcmp(qn, ".") != 0 && qn[0] != '\0')
+				qn[strlen(qn) - 1] = '\0';
+			printf(";; Connection to %s#%d(%s) for %s failed: "
+			    "connection refused.\n", d->server_host,
+			    sock_addr_port(&d->addr), d->server ? d->server :
+			    d->server_host, qn);
+		} else {
+			printf(";; communications error to %s#%d: connection "
+			    "refused\n", d->server_host,
+			    sock_addr_port(&d->addr));
+		}
 		printf(";; no servers could be reached\n");
 		return 1;
 	}
@@ -306,10 +372,11 @@ walk(struct dig *d, const struct dns_iter_conf *cf, struct dns_cache *cache)
 		    &out);
 
 		if (act == DNS_ITER_SEND) {
+			enum dns_query_status st;
 			struct dns_msg m;
 			uint64_t t0 = clock_mono_ms();
 			int via_tcp, n = exchange(d, &out.addr, out.qname,
-			    out.qtype, out.rd, &via_tcp);
+			    out.qtype, out.rd, &via_tcp, &st);
 			uint64_t dt = clock_mono_ms() - t0;
 
 			dns_arena_reset(&d->arena);
@@ -439,7 +506,7 @@ dig_main(int argc, char **argv)
 {
 	struct dig *d = calloc(1, sizeof(*d));
 	const char *name = NULL, *rev = NULL;
-	char serverbuf[256], err[SOCK_ERR_LEN];
+	char err[SOCK_ERR_LEN];
 	int rc = 2, have_type = 0;
 	size_t off = 0;
 
@@ -575,33 +642,21 @@ dig_main(int argc, char **argv)
 		goto out;
 	}
 	if (d->server == NULL) {
-		resolv_conf_server(serverbuf, sizeof(serverbuf));
-		d->server = NULL;
-		if (sock_parse_host(serverbuf, d->port, &d->addr, err) < 0) {
-			fprintf(stderr, "camada dig: /etc/resolv.conf: %s\n", err);
+		resolv_conf_server(&d->addr);
+		if (d->addr.len == 0) {
+			fprintf(stderr, "camada dig: /etc/resolv.conf: no "
+			    "server\n");
 			rc = 1;
 			goto out;
 		}
-	} else if (sock_parse_host(d->server, d->port, &d->addr, err) < 0) {
-		/* "::1" without brackets, or a host name */
-		char b[300];
-		struct addrinfo hints, *res = NULL;
-		snprintf(b, sizeof(b), "[%s]", d->server);
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_socktype = SOCK_DGRAM;
-		if (sock_parse_host(b, d->port, &d->addr, err) < 0) {
-			if (getaddrinfo(d->server, NULL, &hints, &res) != 0 ||
-			    res == NULL) {
-				fprintf(stderr, "camada dig: couldn't get address "
-				    "for '%s': not found\n", d->server);
-				rc = 1;
-				goto out;
-			}
-			memset(&d->addr, 0, sizeof(d->addr));
-			memcpy(&d->addr.ss, res->ai_addr, res->ai_addrlen);
-			d->addr.len = res->ai_addrlen;
-			freeaddrinfo(res);
-		}
+	} else if (sock_parse_host(d->server, d->port, &d->addr, err) < 0 &&
+	    lookup_server(d->loop, d->server, d->port, &d->addr) < 0) {
+		/* not an address ("::1" and "[::1]" are: dns_stub takes IP
+		 * literals too), and no address for the name */
+		fprintf(stderr, "camada dig: couldn't get address for '%s': "
+		    "not found\n", d->server);
+		rc = 1;
+		goto out;
 	}
 	sock_addr_set_port(&d->addr, d->port);
 	sock_addr_host(&d->addr, d->server_host, sizeof(d->server_host));

@@ -218,12 +218,17 @@ tcp_open(struct dns_query *q)
 	lim.in_max = DNS_MSG_MAX + 2;
 	lim.timeout_ms = q->o.timeout_ms;
 	q->id = dns_random16();
+	/* the exchange's deadline first: a conn with no deadline could
+	 * trickle bytes forever (conn's own timeout is per read) */
+	if (loop_timer_start(q->loop, &q->timer, q->o.timeout_ms * 2, 0) < 0)
+		return -1;
 	q->c = conn_connect(q->loop, &q->to, q->o.timeout_ms, &lim, on_tcp, q,
 	    err);
-	if (q->c == NULL)
+	if (q->c == NULL) {
+		loop_timer_stop(q->loop, &q->timer);
 		return -1;
+	}
 	q->conn_open = 1;
-	loop_timer_start(q->loop, &q->timer, q->o.timeout_ms * 2, 0);
 	if (log_get_level() >= LOG_DEBUG) {
 		char name[DNS_NAME_TEXT_MAX], dst[SOCK_ADDR_STRLEN];
 		dns_name_to_text(q->qname, name, sizeof(name));

@@ -2,7 +2,9 @@
 header, sections and records; +short, +tcp, +norec, -x, TC -> TCP, and
 +trace through an NSD hierarchy (root -> TLD -> zone)."""
 import re
+import socket
 import subprocess
+import time
 
 import pytest
 
@@ -161,3 +163,49 @@ def test_usage():
     assert r.returncode == 2
     r = run(["dig", "--help"])
     assert r.returncode == 0 and b"+trace" in r.stdout
+
+
+def test_refused_said_as_dig_says_it(hier):
+    """Nothing listens there: the ICMP refusal is told as dig 9.18 tells it,
+    not as a timeout, and at once (each try is refused at once)."""
+    t0 = time.time()
+    rc, out = cdig("@127.53.0.9", "-p", str(hier.port), "+tries=3", "+time=5",
+                   "www.example.test")
+    assert rc != 0
+    assert time.time() - t0 < 4
+    assert (";; communications error to 127.53.0.9#%d: connection refused\n"
+            % hier.port) in out, out
+    assert "timed out" not in out and "no servers could be reached" in out
+    rc, out = cdig("@127.53.0.9", "-p", str(hier.port), "+tcp", "+time=2",
+                   "www.example.test")
+    assert rc != 0
+    assert (";; Connection to 127.53.0.9#%d(127.53.0.9) for www.example.test "
+            "failed: connection refused." % hier.port) in out, out
+    assert "no servers could be reached" in out
+
+
+def test_timeout_said_as_dig_says_it():
+    """A server that never answers: every try times out."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    try:
+        rc, out = cdig("@127.0.0.1", "-p", str(port), "+tries=2", "+time=1",
+                       "www.example.test")
+    finally:
+        s.close()
+    assert rc != 0
+    assert ";; communications error to 127.0.0.1#%d: timed out\n" % port in out
+    assert "no servers could be reached" in out
+
+
+def test_server_by_name(hier):
+    """@SERVER as a name goes through dns_stub (the hosts file here)."""
+    rc, out = cdig("@localhost", "-p", str(hier.port), "+tries=1", "+time=1",
+                   "www.example.test")
+    # nothing of the hierarchy listens on localhost: refused, but asked
+    assert re.search(r"(127\.0\.0\.1|::1)#%d" % hier.port, out), out
+    rc, out = cdig("@nosuch.invalid", "www.example.test")
+    assert rc == 1
+    r = run(["dig", "@nosuch.invalid", "www.example.test"])
+    assert b"couldn't get address for 'nosuch.invalid': not found" in r.stderr

@@ -307,3 +307,45 @@ def test_metrics_summary_on_sigusr1_and_json_log(camada, tmp_path):
     assert any("echo_lines_total 3" in m for m in msgs), msgs
     assert all({"ts", "level", "msg", "pid"} <= set(e) for e in entries)
     assert srv.stop() == 0
+
+
+def test_client_by_name_and_failures(camada):
+    """The client on the loop: a name goes through dns_stub (the hosts
+    file; TCP tries each address), a refused connect, a server that never replies (TCP: --timeout,
+    UDP: three tries of a second) and a name with no address each end with
+    their message and exit code 1."""
+    srv = echo_server(camada)
+    port = srv.port("echo", "tcp")
+    r = run(["echo", "localhost", str(port)], input=b"by name\n")
+    assert r.returncode == 0 and r.stdout == b"BY NAME\n", r.stderr
+    # (UDP takes the first address only, as it always did; localhost may
+    # be ::1 first, where this server does not listen: not asked here)
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    cport = closed.getsockname()[1]
+    closed.close()
+    r = run(["echo", "127.0.0.1", str(cport)], input=b"x\n")
+    assert r.returncode == 1
+    assert b"camada echo: connect 127.0.0.1 port %d: Connection refused" \
+        % cport in r.stderr
+    mute = socket.socket()
+    mute.bind(("127.0.0.1", 0))
+    mute.listen()
+    t0 = time.time()
+    r = run(["echo", "--timeout", "1", "127.0.0.1",
+             str(mute.getsockname()[1])], input=b"x\n")
+    assert r.returncode == 1 and b"no reply from" in r.stderr
+    assert 0.9 <= time.time() - t0 < 5 * SLOW
+    mute.close()
+    mute = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    mute.bind(("127.0.0.1", 0))
+    t0 = time.time()
+    r = run(["echo", "--udp", "127.0.0.1", str(mute.getsockname()[1])],
+            input=b"x\n")
+    assert r.returncode == 1 and b"no reply from" in r.stderr
+    assert 2.9 <= time.time() - t0 < 6 * SLOW
+    assert len(mute.recv(100)) == 1  # the tries came
+    mute.close()
+    r = run(["echo", "nosuch.invalid", "1"], input=b"x\n")
+    assert r.returncode == 1
+    assert b"cannot resolve nosuch.invalid port 1" in r.stderr

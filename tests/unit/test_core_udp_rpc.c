@@ -423,14 +423,12 @@ cancel(enum udp_rpc_mode mode)
 	ok(s.seen == 1, "no retry after cancel (%d)", s.seen);
 	if (mode == UDP_RPC_SHARED)
 		ok(c.rpc.stats.late == 1, "its answer dropped as late");
-	/* the engine freed with a call pending (shared mode frees it; a
-	 * connected call is its owner's to cancel) */
+	/* the engine freed with a call pending ends it, in both modes (its
+	 * handle is invalid afterwards) */
 	s.silent = 1;
 	k = call(&c, loop, &s, 1000, 1, 1);
 	ok(k != NULL, "a second call");
 	client_free(&c);
-	if (mode == UDP_RPC_CONNECTED)
-		udp_rpc_cancel(k);
 	run(loop, &c, 0, 20);
 	ok(c.done == 0, "freed without a callback");
 	responder_stop(&s);
@@ -461,8 +459,15 @@ TEST(udp_rpc_refused_connected)
 	s.fd = -1;
 	ok(call(&c, loop, &s, 1000, 1, 3) != NULL, "started");
 	run(loop, &c, 2000, 0);
+	/* each refusal ends one try only (ICMP is cheap to spoof); the
+	 * three come at once, so the call still ends well before one wait */
 	ok(c.done == 1 && c.st == UDP_RPC_ERROR && c.t_done - c.t0 < 900,
 	    "refused at once");
+	ok(c.rpc.stats.icmp == 3 && c.rpc.stats.sent == 3 &&
+	    c.rpc.stats.retries == 2 && c.rpc.stats.errors == 1,
+	    "each of the three tries refused (icmp %llu, sent %llu)",
+	    (unsigned long long)c.rpc.stats.icmp,
+	    (unsigned long long)c.rpc.stats.sent);
 	ok(c.inside_start == 0, "not from inside start");
 	client_free(&c);
 	udp_stop(&s.other);
@@ -511,4 +516,173 @@ TEST(udp_rpc_many_pending_shared)
 	client_free(&c[0]);
 	responder_stop(&s);
 	loop_free(loop);
+}
+
+/* A refusal (a real one here; a spoofed one looks the same) ends its try
+ * only: the responder comes back on the same port while the second try is
+ * built, and that try is answered at once. */
+static struct responder *reopen_s;
+static struct loop *reopen_loop;
+
+static int
+t_build_reopen(void *arg, const uint8_t *txid, int try_no, uint8_t *buf,
+    size_t max)
+{
+	struct responder *s = reopen_s;
+	char err[SOCK_ERR_LEN];
+
+	if (try_no == 1 && s->fd < 0) {
+		s->fd = sock_bind_udp(&s->addr, 0, err);
+		if (s->fd >= 0 && udp_start(&s->u, reopen_loop, s->fd, 512,
+		    on_request, s) < 0) {
+			close(s->fd);
+			s->fd = -1;
+		}
+	}
+	return t_build(arg, txid, try_no, buf, max);
+}
+
+TEST(udp_rpc_refusal_ends_one_try_connected)
+{
+	struct loop *loop = loop_new();
+	struct responder s;
+	struct client c;
+	struct udp_rpc_req q;
+
+	responder_start(&s, loop);
+	client_init(&c, loop, UDP_RPC_CONNECTED);
+	udp_stop(&s.u);
+	close(s.fd);
+	s.fd = -1;
+	reopen_s = &s;
+	reopen_loop = loop;
+	memset(&q, 0, sizeof(q));
+	q.to = s.addr;
+	q.timeout_ms = 2000;
+	q.tries = 3;
+	q.build = t_build_reopen;
+	q.match = t_match;
+	q.done = t_done;
+	q.arg = &c;
+	c.t0 = clock_mono_ms();
+	ok(udp_rpc_start(&c.rpc, loop, &q) != NULL, "started");
+	run(loop, &c, 3000, 20);
+	ok(s.fd >= 0, "the responder came back");
+	ok(c.done == 1 && c.st == UDP_RPC_OK, "answered on the second try");
+	ok(c.t_done - c.t0 < 1500, "without waiting for a timeout (%llu)",
+	    (unsigned long long)(c.t_done - c.t0));
+	ok(c.rpc.stats.icmp == 1 && c.rpc.stats.sent == 2 &&
+	    c.rpc.stats.retries == 1, "one refusal, two tries");
+	client_free(&c);
+	responder_stop(&s);
+	loop_free(loop);
+}
+
+/* The review's case: an engine on the heap freed, and the memory gone,
+ * with a call to a silent server pending; the loop runs on past the
+ * call's timeout. Under ASan any touch of the engine or the call fails. */
+static void
+free_pending(enum udp_rpc_mode mode)
+{
+	struct loop *loop = loop_new();
+	struct responder s;
+	struct client c;
+	struct udp_rpc *heap = malloc(sizeof(*heap));
+	struct udp_rpc_req q;
+	size_t timers;
+
+	responder_start(&s, loop);
+	client_init(&c, loop, mode);
+	s.silent = 1;
+	udp_rpc_init(heap, &t_proto, mode);
+	if (mode == UDP_RPC_SHARED)
+		ok(udp_rpc_add_sock(heap, &c.u) == 0, "heap engine's socket");
+	memset(&q, 0, sizeof(q));
+	q.to = s.addr;
+	q.timeout_ms = 30;
+	q.tries = 2;
+	q.build = t_build;
+	q.done = t_done;
+	q.arg = &c;
+	timers = loop_timer_count(loop);
+	ok(udp_rpc_start(heap, loop, &q) != NULL, "a call");
+	ok(udp_rpc_start(heap, loop, &q) != NULL, "another");
+	ok(loop_timer_count(loop) == timers + 2, "their timers");
+	udp_rpc_free(heap);
+	free(heap);
+	ok(loop_timer_count(loop) == timers, "timers stopped by the free");
+	/* the engine's socket is the client's: no datagram may reach the
+	 * freed engine through it */
+	if (mode == UDP_RPC_SHARED) {
+		udp_stop(&c.u);
+		close(c.fd);
+		c.fd = -1;
+	}
+	run(loop, &c, 0, 100);
+	ok(c.done == 0, "no callback after the free");
+	ok(s.seen == 2, "no retry after the free (%d)", s.seen);
+	client_free(&c);
+	responder_stop(&s);
+	loop_free(loop);
+}
+
+TEST(udp_rpc_free_with_calls_pending_shared)
+{
+	free_pending(UDP_RPC_SHARED);
+}
+
+TEST(udp_rpc_free_with_calls_pending_connected)
+{
+	free_pending(UDP_RPC_CONNECTED);
+}
+
+/* A match callback that cancels its own call: nothing more is counted or
+ * reported for that datagram, and done never runs. */
+static struct udp_rpc_call *self_call;
+
+static int
+t_match_cancel(void *arg, const uint8_t *p, size_t n)
+{
+	udp_rpc_cancel(self_call);
+	return 0;
+}
+
+static void
+match_cancels(enum udp_rpc_mode mode)
+{
+	struct loop *loop = loop_new();
+	struct responder s;
+	struct client c;
+	struct udp_rpc_req q;
+
+	responder_start(&s, loop);
+	client_init(&c, loop, mode);
+	memset(&q, 0, sizeof(q));
+	q.to = s.addr;
+	q.timeout_ms = 50;
+	q.tries = 3;
+	q.build = t_build;
+	q.match = t_match_cancel;
+	q.done = t_done;
+	q.drop = t_drop;
+	q.arg = &c;
+	self_call = udp_rpc_start(&c.rpc, loop, &q);
+	ok(self_call != NULL, "started");
+	run(loop, &c, 0, 250);
+	ok(c.done == 0 && c.drops == 0 && c.rpc.stats.mismatch == 0,
+	    "not counted, not reported");
+	ok(s.seen == 1, "no retry after the cancel");
+	client_free(&c);
+	responder_stop(&s);
+	loop_free(loop);
+}
+
+TEST(udp_rpc_match_cancels_its_call_shared)
+{
+	match_cancels(UDP_RPC_SHARED);
+}
+
+TEST(udp_rpc_match_cancels_its_call_connected)
+{
+	match_cancels(UDP_RPC_CONNECTED);
 }
