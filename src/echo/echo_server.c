@@ -216,7 +216,8 @@ echo_sess_init(struct session *base, void *owner)
 }
 
 static const struct session_ops ops = {
-	sizeof(struct echo_session), on_conn, NULL, echo_sess_free, echo_sess_init,
+	sizeof(struct echo_session), on_conn, NULL, echo_sess_free,
+	echo_sess_init,
 };
 
 static void
