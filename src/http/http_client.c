@@ -259,7 +259,8 @@ usage(FILE *f)
 	    "   7  cannot connect (refused...)   47  too many redirects\n"
 	    "   8  unparseable response          52  empty reply from the "
 	    "server\n"
-	    "  55  send failure                  56  receive failure (reset)\n"
+	    "  27  request head over 1 MiB       55  send failure\n"
+	    "  56  receive failure (reset)\n"
 	    "With --page the exit code is the first failed object's (22 with "
 	    "-f for any\nobject's status >= 400).\n");
 }
