@@ -423,6 +423,8 @@ struct hc_conn {
 	bool used;			/* a response was read since taken */
 	bool gone;			/* EOF or reset: nothing more comes */
 	bool stop;			/* read no more responses on it */
+	bool spoiled;			/* a request went out in part: send
+					 * nothing more, never park it */
 	unsigned served;		/* responses read on it, in all */
 	/* the response being read, for lane->xs[lane->next] */
 	enum hc_rd rd;
@@ -600,7 +602,7 @@ head_done(struct hc_conn *hc, struct hc_xfer *x)
 	struct hc_ctx *ctx = hc->ctx;
 	const struct http_response *r = &x->r;
 
-	hc->reusable = r->keep_alive;
+	hc->reusable = r->keep_alive && !hc->spoiled;
 	store_cookies(ctx, x);
 	if (x->print_head && x->sink &&
 	    x->sink(x->sink_arg, (const uint8_t *)x->head, x->head_len) < 0)
@@ -1203,8 +1205,10 @@ lane_step(struct hc_lane *l)
 				 * hc_finish kicks the lane), y fails at the
 				 * front, on its own. A failed send may have
 				 * queued part of y: nothing more goes here */
-				if (rc == HC_SEND)
+				if (rc == HC_SEND) {
+					hc->spoiled = true;
 					hc->reusable = false;
+				}
 				break;
 			}
 			if (rc) {
