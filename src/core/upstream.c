@@ -365,17 +365,19 @@ try_next(struct upstream_req *r)
 		else
 			r->last_errno = errno ? errno : EIO;
 	}
-	/* one answer for all the tries, the most telling first: a refusal
-	 * (a host is there), then a timeout (the connect phase ran past its
-	 * bound: curl's 28), then anything else */
-	if (r->refused) {
-		req_fail(r, UPSTREAM_ERR_REFUSED, strerror(ECONNREFUSED));
-		return;
-	}
+	/* one answer for all the tries. A timeout first: each address has
+	 * the whole connect bound, so one that timed out means the connect
+	 * phase ran past it, which curl reports as 28 whatever the other
+	 * addresses did (curl 7.88, a blackhole and a refusing address in
+	 * either order). Then a refusal (a host is there), then the rest. */
 	if (r->timed_out) {
 		snprintf(why, sizeof(why), "connection timed out after %llu ms",
 		    (unsigned long long)u->conf.connect_timeout_ms);
 		req_fail(r, UPSTREAM_ERR_TIMEOUT, why);
+		return;
+	}
+	if (r->refused) {
+		req_fail(r, UPSTREAM_ERR_REFUSED, strerror(ECONNREFUSED));
 		return;
 	}
 	req_fail(r, UPSTREAM_ERR_FAILED, strerror(r->last_errno ?

@@ -68,9 +68,10 @@ enum upstream_ev {
 enum upstream_err {
 	UPSTREAM_OK = 0,
 	UPSTREAM_ERR_RESOLVE,	/* the lookup failed or found no address */
-	/* with several addresses, the first that applies to any try: */
-	UPSTREAM_ERR_REFUSED,	/* an address refused */
+	/* with several addresses, the first that applies to any try (a
+	 * timeout first: the connect phase ran past its bound, curl's 28): */
 	UPSTREAM_ERR_TIMEOUT,	/* an address timed out */
+	UPSTREAM_ERR_REFUSED,	/* an address refused */
 	UPSTREAM_ERR_FAILED,	/* another error (unreachable, no fd, ...) */
 };
 

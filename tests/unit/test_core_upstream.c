@@ -721,9 +721,9 @@ TEST(upstream_free_inside_callbacks)
 	loop_free(loop);
 }
 
-/* With several addresses, one error for all the tries: a refusal first,
- * then a timeout, then anything else (a multicast address: ENETUNREACH,
- * at once and without a packet). */
+/* With several addresses, one error for all the tries: a timeout first
+ * (as curl), then a refusal, then anything else (a multicast address:
+ * ENETUNREACH, at once and without a packet). */
 TEST(upstream_mixed_failures)
 {
 	struct loop *loop = loop_new();
@@ -764,17 +764,33 @@ TEST(upstream_mixed_failures)
 	memset(&r, 0, sizeof(r));
 	upstream_connect(u, "script.test", 80, 0, on_up, &r);
 	wait_rec(loop, &r, 3000);
-	ok(r.error && r.err == UPSTREAM_ERR_REFUSED &&
-	    strstr(r.errstr, "refused"), "timeout, then refused: refused "
-	    "(%d %s)", r.err, r.errstr);
+	ok(r.error && r.err == UPSTREAM_ERR_TIMEOUT, "timeout, then refused: "
+	    "timeout (%d %s)", r.err, r.errstr);
+
+	fake_script[0] = dead;
+	fake_script[1] = bh.addr;
+	memset(&r, 0, sizeof(r));
+	upstream_connect(u, "script.test", 80, 0, on_up, &r);
+	wait_rec(loop, &r, 3000);
+	ok(r.error && r.err == UPSTREAM_ERR_TIMEOUT, "refused, then timeout: "
+	    "timeout (%d %s)", r.err, r.errstr);
 
 	fake_script[0] = dead;
 	fake_script[1] = unreach;
 	memset(&r, 0, sizeof(r));
 	upstream_connect(u, "script.test", 80, 0, on_up, &r);
 	wait_rec(loop, &r, 3000);
+	ok(r.error && r.err == UPSTREAM_ERR_REFUSED &&
+	    strstr(r.errstr, "refused"), "refused, then unreachable: refused "
+	    "(%d %s)", r.err, r.errstr);
+
+	fake_script[0] = unreach;
+	fake_script[1] = dead;
+	memset(&r, 0, sizeof(r));
+	upstream_connect(u, "script.test", 80, 0, on_up, &r);
+	wait_rec(loop, &r, 3000);
 	ok(r.error && r.err == UPSTREAM_ERR_REFUSED,
-	    "refused, then unreachable: refused (%d %s)", r.err, r.errstr);
+	    "unreachable, then refused: refused (%d %s)", r.err, r.errstr);
 
 	fake_script[0] = unreach;
 	fake_nscript = 1;
