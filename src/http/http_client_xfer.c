@@ -699,8 +699,9 @@ read_head(struct hc_conn *hc, struct hc_xfer *x)
 			    hc->interim_bytes > HC_MAX_HEAD) {
 				hc->reusable = false;
 				return xerr(x, HC_WEIRD, "weird server reply "
-				    "from %s: more than %d 1xx responses",
-				    x->url.hostport, HC_MAX_INTERIM), HC_WEIRD;
+				    "from %s: more than %d 1xx responses (or "
+				    "%d bytes of them)", x->url.hostport,
+				    HC_MAX_INTERIM, HC_MAX_HEAD), HC_WEIRD;
 			}
 			buf_consume(in, (size_t)k);
 			continue;
