@@ -42,8 +42,11 @@ struct upstream_req {
 	int naddrs, next;		/* next: the address to try next */
 	struct conn *c;			/* REQ_CONNECTING */
 	uint64_t t_try;			/* when the current try began */
-	int last_errno;			/* of the last failed try */
-	int timed_out;
+	int last_errno;			/* of the last other failure */
+	int timed_out;			/* a try timed out */
+	int refused;			/* a try was refused */
+	int in_cb;			/* its callback is running */
+	int cancelled;			/* cancelled from inside it */
 	struct upstream_req *prev, *rnext;
 };
 
@@ -54,7 +57,11 @@ struct upstream {
 	struct upstream_idle *idle_tail;
 	size_t nidle;
 	struct upstream_req *reqs;	/* under way, for upstream_free */
+	int in_cb;			/* callbacks running (nested) */
+	int freeing;			/* upstream_free came inside one */
 };
+
+static void upstream_free_now(struct upstream *u);
 
 struct upstream *
 upstream_new(struct loop *loop, const struct upstream_conf *conf)
@@ -240,6 +247,34 @@ req_free(struct upstream_req *r)
 	free(r);
 }
 
+/* Runs r's callback. Inside it the caller may cancel r or free u: both
+ * only mark, and are done here once the callback is back. 1 when r is
+ * still there for the engine, 0 when it (or all of u) is gone. */
+static int
+req_deliver(struct upstream_req *r, enum upstream_ev ev,
+    const struct upstream_result *res)
+{
+	struct upstream *u = r->u;
+
+	u->in_cb++;
+	r->in_cb = 1;
+	r->cb(r->arg, ev, res);
+	r->in_cb = 0;
+	u->in_cb--;
+	if (u->freeing) {
+		if (u->in_cb == 0)
+			upstream_free_now(u);
+		else if (r->cancelled)
+			req_free(r);
+		return 0;	/* the outer callback's return frees u */
+	}
+	if (r->cancelled) {
+		req_free(r);
+		return 0;
+	}
+	return 1;
+}
+
 static void
 req_connected(struct upstream_req *r, struct conn *c, int reused,
     uint64_t tag, const struct sock_addr *addr)
@@ -256,8 +291,8 @@ req_connected(struct upstream_req *r, struct conn *c, int reused,
 	/* the caller sets its own handler inside the callback */
 	conn_set_handler(c, orphan_cb, NULL);
 	conn_set_timeout(c, r->u->conf.lim.timeout_ms);
-	r->cb(r->arg, UPSTREAM_EV_CONNECTED, &res);
-	req_free(r);
+	if (req_deliver(r, UPSTREAM_EV_CONNECTED, &res))
+		req_free(r);
 }
 
 static void
@@ -268,8 +303,8 @@ req_fail(struct upstream_req *r, enum upstream_err err, const char *why)
 	memset(&res, 0, sizeof(res));
 	res.err = err;
 	res.errstr = why;
-	r->cb(r->arg, UPSTREAM_EV_ERROR, &res);
-	req_free(r);
+	if (req_deliver(r, UPSTREAM_EV_ERROR, &res))
+		req_free(r);
 }
 
 static void try_next(struct upstream_req *r);
@@ -295,6 +330,8 @@ connect_cb(struct conn *c, enum conn_ev ev, void *arg)
 	/* ERROR (with errno), or CLOSED without one: the try failed */
 	if (ev == CONN_EV_ERROR && errno == ETIMEDOUT)
 		r->timed_out = 1;
+	else if (ev == CONN_EV_ERROR && errno == ECONNREFUSED)
+		r->refused = 1;
 	else
 		r->last_errno = ev == CONN_EV_ERROR && errno ? errno : EIO;
 	conn_set_handler(c, ignore_cb, NULL);
@@ -314,7 +351,8 @@ try_next(struct upstream_req *r)
 
 		memset(&res, 0, sizeof(res));
 		res.addr = a;
-		r->cb(r->arg, UPSTREAM_EV_TRYING, &res);
+		if (!req_deliver(r, UPSTREAM_EV_TRYING, &res))
+			return;
 		r->t_try = loop_now(u->loop);
 		r->st = REQ_CONNECTING;
 		errno = 0;
@@ -322,16 +360,28 @@ try_next(struct upstream_req *r)
 		    &u->conf.lim, connect_cb, r, err);
 		if (r->c)
 			return;
-		r->last_errno = errno ? errno : EIO;
+		if (errno == ECONNREFUSED)
+			r->refused = 1;
+		else
+			r->last_errno = errno ? errno : EIO;
 	}
-	if (r->timed_out && r->last_errno == 0) {
+	/* one answer for all the tries. A timeout first: each address has
+	 * the whole connect bound, so one that timed out means the connect
+	 * phase ran past it, which curl reports as 28 whatever the other
+	 * addresses did (curl 7.88, a blackhole and a refusing address in
+	 * either order). Then a refusal (a host is there), then the rest. */
+	if (r->timed_out) {
 		snprintf(why, sizeof(why), "connection timed out after %llu ms",
 		    (unsigned long long)u->conf.connect_timeout_ms);
 		req_fail(r, UPSTREAM_ERR_TIMEOUT, why);
 		return;
 	}
-	req_fail(r, r->last_errno == ECONNREFUSED ? UPSTREAM_ERR_REFUSED :
-	    UPSTREAM_ERR_FAILED, strerror(r->last_errno));
+	if (r->refused) {
+		req_fail(r, UPSTREAM_ERR_REFUSED, strerror(ECONNREFUSED));
+		return;
+	}
+	req_fail(r, UPSTREAM_ERR_FAILED, strerror(r->last_errno ?
+	    r->last_errno : EIO));
 }
 
 static void
@@ -439,18 +489,36 @@ upstream_connect(struct upstream *u, const char *host, int port,
 	return r;
 }
 
-void
-upstream_cancel(struct upstream_req *r)
+/* Stops what r has under way; frees it unless its callback is running. */
+static void
+req_abort(struct upstream_req *r)
 {
-	if (r == NULL)
-		return;
 	if (r->lookup && r->u->conf.lookup.cancel)
 		r->u->conf.lookup.cancel(r->lookup);
+	r->lookup = NULL;
 	if (r->c) {
 		conn_set_handler(r->c, ignore_cb, NULL);
 		conn_abort(r->c);
+		r->c = NULL;
+	}
+	if (r->in_cb) {
+		r->cancelled = 1;	/* req_deliver frees it */
+		return;
 	}
 	req_free(r);
+}
+
+void
+upstream_cancel(struct upstream_req *r)
+{
+	if (r != NULL && !r->cancelled)
+		req_abort(r);
+}
+
+int
+upstream_req_resolving(const struct upstream_req *r)
+{
+	return r != NULL && r->st == REQ_LOOKUP && r->lookup != NULL;
 }
 
 void
@@ -458,8 +526,18 @@ upstream_free(struct upstream *u)
 {
 	if (u == NULL)
 		return;
+	if (u->in_cb) {
+		u->freeing = 1;		/* req_deliver frees it */
+		return;
+	}
+	upstream_free_now(u);
+}
+
+static void
+upstream_free_now(struct upstream *u)
+{
 	while (u->reqs)
-		upstream_cancel(u->reqs);
+		req_abort(u->reqs);	/* none is in its callback now */
 	while (u->idle)
 		idle_drop(u->idle);
 	free(u);

@@ -10,6 +10,9 @@
  * Life of a request:
  *   upstream_connect ... TRYING* (CONNECTED | ERROR), once, from the loop;
  *   or upstream_cancel before that, and nothing is delivered.
+ * A callback may cancel its own request (or any other) and may free the
+ * whole upstream: inside a callback both only mark, and the engine frees
+ * once the callback has returned (nothing more is delivered).
  * On CONNECTED the conn is the caller's: it calls conn_set_handler (conn.h)
  * from inside the callback to take the conn's events (a conn left without
  * a handler is aborted at its next event). Later it either closes the conn
@@ -65,9 +68,10 @@ enum upstream_ev {
 enum upstream_err {
 	UPSTREAM_OK = 0,
 	UPSTREAM_ERR_RESOLVE,	/* the lookup failed or found no address */
-	UPSTREAM_ERR_REFUSED,	/* the last address refused */
-	UPSTREAM_ERR_TIMEOUT,	/* every address that answered nothing
-				 * else timed out */
+	/* with several addresses, the first that applies to any try (a
+	 * timeout first: the connect phase ran past its bound, curl's 28): */
+	UPSTREAM_ERR_TIMEOUT,	/* an address timed out */
+	UPSTREAM_ERR_REFUSED,	/* an address refused */
 	UPSTREAM_ERR_FAILED,	/* another error (unreachable, no fd, ...) */
 };
 
@@ -91,7 +95,9 @@ struct upstream_req;
 struct upstream *upstream_new(struct loop *loop,
     const struct upstream_conf *conf);
 /* Cancels every request (no callback runs) and aborts every parked conn
- * (their CLOSED comes from the loop: run it once more before loop_free). */
+ * (their CLOSED comes from the loop: run it once more before loop_free).
+ * Called from inside an upstream callback, it is done when that callback
+ * returns; u must not be used after the call either way. */
 void upstream_free(struct upstream *u);
 
 /* Flags of upstream_connect. */
@@ -104,8 +110,13 @@ void upstream_free(struct upstream *u);
 struct upstream_req *upstream_connect(struct upstream *u, const char *host,
     int port, unsigned flags, upstream_cb *cb, void *arg);
 /* Stops a request before its CONNECTED or ERROR: nothing more is
- * delivered, a connect under way is aborted. */
+ * delivered, a connect under way is aborted. Allowed inside r's own
+ * callback (TRYING, CONNECTED, ERROR; r is freed after it returns, and a
+ * CONNECTED conn stays the caller's); r must not be used after. */
 void upstream_cancel(struct upstream_req *r);
+/* Whether r waits for its name lookup now (for the caller's messages:
+ * "Resolving timed out"). r NULL: 0. */
+int upstream_req_resolving(const struct upstream_req *r);
 
 /* Parks c, connected to (host, port), for a later upstream_connect of the
  * same destination (host compared ignoring case); tag comes back with it.

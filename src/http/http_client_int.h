@@ -27,6 +27,8 @@ enum {
 	HC_HTTP = 22,		/* -f and status >= 400 */
 	HC_WRITE = 23,		/* cannot write the output */
 	HC_READ = 26,		/* cannot read -d @FILE */
+	HC_NOMEM = 27,		/* out of memory (the request head over
+				 * HC_MAX_REQUEST, as curl) */
 	HC_TIMEOUT = 28,	/* --max-time or --connect-timeout */
 	HC_REDIRS = 47,		/* more than --max-redirs redirects */
 	HC_EMPTY = 52,		/* the server closed without answering */
@@ -39,6 +41,9 @@ enum {
 
 #define HC_USER_AGENT "camada/0.1.0"
 #define HC_MAX_HEAD 65536		/* largest response head */
+#define HC_MAX_REQUEST (1024 * 1024)	/* largest request head: curl's
+					 * bound (DYN_HTTP_REQUEST) */
+#define HC_MAX_INTERIM 16		/* 1xx responses per exchange */
 #define HC_READ_CHUNK 65536
 #define HC_IDLE_MAX 32			/* parked connections kept per host */
 #define HC_PIPE_DEPTH 32		/* requests in flight per connection */

@@ -91,7 +91,7 @@ hc_xfer_init(struct hc_xfer *x, const char *method)
 	memset(x, 0, sizeof(*x));
 	snprintf(x->method, sizeof(x->method), "%s", method);
 	x->hit.fd = -1;
-	buf_init(&x->req, HTTP_CLIENT_URL_MAX + 64 * 1024);
+	buf_init(&x->req, HC_MAX_REQUEST);
 }
 
 void
@@ -226,7 +226,8 @@ hc_xfer_prepare(struct hc_ctx *ctx, struct hc_xfer *x)
 	}
 	ok &= buf_append_str(b, "\r\n") == 0;
 	if (!ok)
-		return xerr(x, HC_URL, "request too large"), HC_URL;
+		return xerr(x, HC_NOMEM, "out of memory: the request head is "
+		    "over %d bytes", HC_MAX_REQUEST), HC_NOMEM;
 	return HC_OK;
 }
 
@@ -422,10 +423,14 @@ struct hc_conn {
 	bool used;			/* a response was read since taken */
 	bool gone;			/* EOF or reset: nothing more comes */
 	bool stop;			/* read no more responses on it */
+	bool spoiled;			/* a request went out in part: send
+					 * nothing more, never park it */
 	unsigned served;		/* responses read on it, in all */
 	/* the response being read, for lane->xs[lane->next] */
 	enum hc_rd rd;
 	bool any;			/* a byte of it came */
+	unsigned interim;		/* 1xx responses skipped */
+	size_t interim_bytes;
 	enum hc_frame fr;
 	uint64_t left;			/* FR_LENGTH */
 	struct http_chunked ch;
@@ -486,6 +491,8 @@ body_reset(struct hc_conn *hc)
 {
 	hc->rd = RD_HEAD;
 	hc->any = false;
+	hc->interim = 0;
+	hc->interim_bytes = 0;
 	hc->fr = FR_NONE;
 	hc->left = 0;
 	hc->body_read = 0;
@@ -595,7 +602,7 @@ head_done(struct hc_conn *hc, struct hc_xfer *x)
 	struct hc_ctx *ctx = hc->ctx;
 	const struct http_response *r = &x->r;
 
-	hc->reusable = r->keep_alive;
+	hc->reusable = r->keep_alive && !hc->spoiled;
 	store_cookies(ctx, x);
 	if (x->print_head && x->sink &&
 	    x->sink(x->sink_arg, (const uint8_t *)x->head, x->head_len) < 0)
@@ -685,6 +692,16 @@ read_head(struct hc_conn *hc, struct hc_xfer *x)
 				hc->reusable = false;
 				return xerr(x, HC_WEIRD, "the server switched "
 				    "protocols (101) unasked"), HC_WEIRD;
+			}
+			/* an endless stream of them would keep us forever */
+			hc->interim_bytes += (size_t)k;
+			if (++hc->interim > HC_MAX_INTERIM ||
+			    hc->interim_bytes > HC_MAX_HEAD) {
+				hc->reusable = false;
+				return xerr(x, HC_WEIRD, "weird server reply "
+				    "from %s: more than %d 1xx responses (or "
+				    "%d bytes of them)", x->url.hostport,
+				    HC_MAX_INTERIM, HC_MAX_HEAD), HC_WEIRD;
 			}
 			buf_consume(in, (size_t)k);
 			continue;
@@ -895,11 +912,25 @@ lane_timeout(struct hc_lane *l)
 {
 	struct hc_conn *hc = l->hc;
 
+	/* a pipelined lane's redirects not followed yet are not done */
+	for (size_t i = 0; !l->follow_phase && l->depth > 1 && i < l->next;
+	    i++) {
+		struct hc_xfer *x = l->xs[i];
+		if (x->code == HC_OK && x->has_location && x->follow)
+			timeout_err(l->ctx, x, "following the redirect");
+	}
 	for (size_t i = l->next; i < l->n; i++) {
 		const char *what = "connect";
 		if (i == l->next && hc && i < l->sent)
 			what = hc->rd == RD_HEAD ? "waiting for the response" :
 			    "reading the body";
+		if (i == l->next && hc == NULL &&
+		    upstream_req_resolving(l->req)) {
+			/* curl's words */
+			xerr(l->xs[i], HC_TIMEOUT, "Resolving timed out after "
+			    "%.0f milliseconds", hc_now_ms() - l->ctx->t0);
+			continue;
+		}
 		timeout_err(l->ctx, l->xs[i], what);
 	}
 	l->next = l->n;
@@ -1147,6 +1178,7 @@ lane_step(struct hc_lane *l)
 			hc_let_go(hc, true);
 			continue;
 		}
+		bool again = false;
 		while (l->sent < l->n && l->sent - l->next < l->depth &&
 		    hc->reusable) {
 			struct hc_xfer *y = l->xs[l->sent];
@@ -1169,13 +1201,33 @@ lane_step(struct hc_lane *l)
 			rc = hc_xfer_prepare(ctx, y);
 			if (rc == HC_OK)
 				rc = lane_send(l, y);
+			if (rc && l->sent > l->next) {
+				/* answers are in flight: read them first (their
+				 * hc_finish kicks the lane), y fails at the
+				 * front, on its own. A failed send may have
+				 * queued part of y: nothing more goes here */
+				if (rc == HC_SEND) {
+					hc->spoiled = true;
+					hc->reusable = false;
+				}
+				break;
+			}
 			if (rc) {
+				/* nothing in flight: y is over, the lane goes
+				 * on (a failed send leaves the connection
+				 * unusable) */
 				y->code = rc;
-				hc->stop = true;
+				if (rc == HC_SEND)
+					hc->stop = true;
+				l->next++;
+				l->sent++;
+				again = true;
 				break;
 			}
 			l->sent++;
 		}
+		if (again)
+			continue;
 		return;
 	}
 }

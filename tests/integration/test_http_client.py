@@ -979,3 +979,130 @@ def test_reuse_across_redirects_to_the_same_host(nginx):
     err = r.stderr.decode()
     assert err.count("* Connected to") == 1, err
     assert "Re-using existing connection #0" in err
+
+
+# ---- review fixes: no hang, bounded 1xx, honest timeouts --------------------
+# Each run carries -m as a safety bound: a hang shows as exit 28, not as a
+# test that never ends.
+
+def test_large_request_header_is_sent(raw):
+    """curl sends a 100 kB header; so do we, on a kept connection."""
+    s = raw()
+    r = get("-m", "20", "-s", "-H", "X: " + "a" * 100000, s.url + "/echo")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["headers"]["x"] == ["a" * 100000]
+
+
+def test_request_head_over_the_bound_fails_fast(raw):
+    """Past curl's 1 MiB request head: curl's exit 27, with a message."""
+    s = raw()
+    hs = []
+    for i in range(9):
+        hs += ["-H", "X%d: %s" % (i, "a" * 120000)]
+    r = get("-m", "20", *hs, s.url + "/echo")
+    assert r.returncode == 27, r.stderr
+    assert b"request head is over 1048576 bytes" in r.stderr
+    assert s.requests == []
+
+
+def test_page_pipelined_request_over_the_bound(raw):
+    """A pipelined object whose request cannot be built while others are in
+    flight: the answers in flight are read, that object fails with 27, the
+    lane goes on with the rest."""
+    s = raw()
+    port_part = "Host: 127.0.0.1:%d\r\n" % s.port
+    fixed = (len("GET  HTTP/1.1\r\n") + len(port_part) +
+             len("User-Agent: camada/0.1.0\r\n") + len("Accept: */*\r\n") + 2)
+    long_path = "/" + "l" * 5000 + ".png"
+    # room left for the target: 2500 bytes; the short paths fit, the long
+    # one does not
+    budget = 1024 * 1024 - fixed - 2500
+    hs, left, i = [], budget, 0
+    while left > 0:
+        n = min(left, 120000) - len("Xnn: \r\n")
+        if n <= 0:
+            break
+        hs += ["-H", "X%02d: %s" % (i, "a" * n)]
+        left -= n + len("Xnn: \r\n")
+        i += 1
+    html = ('<img src="/a.png"><img src="%s"><img src="/b.png">'
+            '<img src="/c.png">' % long_path).encode()
+    s.routes["/page.html"] = lambda q: (reply(200, html), False)
+    for p in ("/a.png", "/b.png", "/c.png"):
+        s.routes[p] = lambda q: (reply(200, b"png"), False)
+    r = get("-m", "30", "--page", "--pipeline", *hs, s.url + "/page.html")
+    assert r.returncode == 27, r.stderr
+    rows, tot = table(r.stdout)
+    st = {x["url"].rsplit("/", 1)[-1]: x["status"] for x in rows}
+    assert st["a.png"] == "200" and st["b.png"] == "200", r.stdout
+    assert st["c.png"] == "200", r.stdout
+    assert [x["status"] for x in rows if "lll" in x["url"]] == ["error"]
+    assert b"request head is over" in r.stderr
+    paths = sorted(q["path"] for q in s.requests)
+    assert paths == ["/a.png", "/b.png", "/c.png", "/page.html"]
+
+
+def test_endless_interim_responses():
+    """A server that sends 1xx forever: given up after a few (8)."""
+    lsn = socket.socket()
+    lsn.bind(("127.0.0.1", 0))
+    lsn.listen(1)
+    port = lsn.getsockname()[1]
+
+    def serve():
+        c, _ = lsn.accept()
+        try:
+            c.recv(65536)
+            while True:     # until the client goes (an OSError ends it)
+                c.sendall(b"HTTP/1.1 100 Continue\r\n\r\n" * 64)
+        except OSError:
+            pass
+        finally:
+            c.close()
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    try:
+        r = get("-m", "20", "http://127.0.0.1:%d/forever" % port)
+        assert r.returncode == 8, r.stderr
+        assert b"more than 16 1xx responses" in r.stderr
+    finally:
+        t.join(5)
+        lsn.close()
+
+
+def test_max_time_marks_unfollowed_pipelined_redirects(raw):
+    """--max-time in a pipelined --page fetch: an object whose redirect was
+    read but not followed yet is not reported as done."""
+    s = raw()
+    release = threading.Event()
+    html = b'<img src="/r1.png"><img src="/slow.png">'
+    s.routes["/page.html"] = lambda q: (reply(200, html), False)
+    s.routes["/r1.png"] = lambda q: (reply(302, b"", [("Location",
+                                                        "/a.png")]), False)
+    s.routes["/a.png"] = lambda q: (reply(200, b"png"), False)
+
+    def slow(q):
+        release.wait(20)
+        return reply(200, b"late"), True
+    s.routes["/slow.png"] = slow
+    try:
+        r = get("-m", "1", "--page", "--pipeline", "-L", s.url + "/page.html")
+    finally:
+        release.set()
+    assert r.returncode == 28, r.stderr
+    assert b"/r1.png: following the redirect: operation timed out" in \
+        r.stderr, r.stderr
+    assert "/a.png" not in [q["path"] for q in s.requests]
+
+
+def test_max_time_while_resolving():
+    """--max-time during the name lookup says so, as curl does."""
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))        # takes the queries, answers none
+    try:
+        r = get("-m", "0.5", "--resolver", "127.0.0.1:%d" %
+                u.getsockname()[1], "http://www.example.test/")
+        assert r.returncode == 28, r.stderr
+        assert b"Resolving timed out after" in r.stderr, r.stderr
+    finally:
+        u.close()

@@ -2,7 +2,9 @@
  * sockets: refused, a name that does not resolve, the next address after a
  * failure, a listener that never accepts (its backlog full: the SYN is
  * dropped) and one that makes room late, cancel, and the pool: reuse, a
- * parked conn the peer closed is not handed out, bounds, idle timeout. */
+ * parked conn the peer closed is not handed out, bounds, idle timeout;
+ * cancel and upstream_free from inside the callbacks; which error a mix
+ * of failed tries gives. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,7 +155,8 @@ drain(struct loop *loop)
 }
 
 /* ---- a lookup the test scripts: "two.test" is a refused address and then
- * the server, anything else has no address ---- */
+ * the server, "script.test" the addresses in fake_script, anything else
+ * has no address ---- */
 
 struct fake_lookup {
 	struct loop *loop;
@@ -167,6 +170,8 @@ struct fake_lookup {
 };
 
 static struct sock_addr fake_good, fake_refused;
+static struct sock_addr fake_script[2];
+static int fake_nscript;
 
 static void
 fake_task(struct loop *loop, void *arg)
@@ -192,6 +197,9 @@ fake_start(void *ctx, struct loop *loop, const char *host, int port,
 		f->a[0] = fake_refused;
 		f->a[1] = fake_good;
 		f->n = 2;
+	} else if (strcmp(host, "script.test") == 0) {
+		memcpy(f->a, fake_script, sizeof(f->a));
+		f->n = fake_nscript;
 	}
 	loop_defer(loop, &f->task, fake_task, f);
 	return f;
@@ -561,5 +569,267 @@ TEST(upstream_pool_bounds_and_idle_timeout)
 	drain(loop);
 	srv_close(loop, &s);
 	ok(conn_count() == 0, "no conn left");
+	loop_free(loop);
+}
+
+/* ---- from inside the callbacks ---- */
+
+/* A request that, at event at, cancels itself (or frees all of u). */
+struct selfish {
+	struct upstream *u;
+	struct upstream_req *q;
+	enum upstream_ev at;
+	int free_all;
+	int calls, acted;
+};
+
+static void
+on_selfish(void *arg, enum upstream_ev ev, const struct upstream_result *res)
+{
+	struct selfish *sf = arg;
+
+	sf->calls++;
+	if (ev == UPSTREAM_EV_CONNECTED)
+		conn_abort(res->c);	/* the conn is ours either way */
+	if (ev != sf->at || sf->acted)
+		return;
+	sf->acted = 1;
+	if (sf->free_all)
+		upstream_free(sf->u);
+	else
+		upstream_cancel(sf->q);
+	/* the result stays readable until the callback returns */
+	if (ev == UPSTREAM_EV_TRYING)
+		ok(res->addr != NULL, "the address is still there");
+}
+
+static void
+selfish_run(struct loop *loop, struct upstream *u, struct selfish *sf,
+    const char *host, int port, enum upstream_ev at, int free_all)
+{
+	memset(sf, 0, sizeof(*sf));
+	sf->u = u;
+	sf->at = at;
+	sf->free_all = free_all;
+	sf->q = upstream_connect(u, host, port, UPSTREAM_FRESH, on_selfish,
+	    sf);
+	run_until(loop, &sf->acted, 2000);
+	run_until(loop, NULL, 50);	/* anything more would come now */
+}
+
+TEST(upstream_cancel_inside_callbacks)
+{
+	struct loop *loop = loop_new();
+	struct upstream_conf uc;
+	struct upstream *u;
+	struct sock_addr dead;
+	struct selfish sf;
+	struct srv s;
+	char host[64];
+	int starts = 0, port;
+
+	ok(srv_open(loop, &s, "127.0.0.1:0", 16, 1) == 0, "server");
+	port = sock_addr_port(&s.addr);
+	ok(dead_addr(&dead) == 0, "a dead port");
+	conf_init(&uc, &starts);
+	u = upstream_new(loop, &uc);
+
+	selfish_run(loop, u, &sf, "127.0.0.1", port, UPSTREAM_EV_TRYING, 0);
+	ok(sf.acted && sf.calls == 1, "cancelled in TRYING: %d calls",
+	    sf.calls);
+	drain(loop);
+	ok(conn_count() == 0, "no connect after TRYING's cancel");
+
+	selfish_run(loop, u, &sf, "127.0.0.1", port, UPSTREAM_EV_CONNECTED,
+	    0);
+	ok(sf.acted && sf.calls == 2, "cancelled in CONNECTED: %d calls",
+	    sf.calls);
+
+	sock_addr_host(&dead, host, sizeof(host));
+	selfish_run(loop, u, &sf, host, sock_addr_port(&dead),
+	    UPSTREAM_EV_ERROR, 0);
+	ok(sf.acted && sf.calls == 2, "cancelled in ERROR: %d calls",
+	    sf.calls);
+
+	/* through the lookup: the second address's TRYING */
+	fake_script[0] = dead;
+	fake_script[1] = s.addr;
+	fake_nscript = 2;
+	selfish_run(loop, u, &sf, "script.test", port, UPSTREAM_EV_ERROR, 0);
+	ok(!sf.acted && sf.calls == 3, "connected at the second: %d",
+	    sf.calls);
+	upstream_free(u);
+	drain(loop);
+	srv_close(loop, &s);
+	ok(conn_count() == 0, "no conn left");
+	loop_free(loop);
+}
+
+TEST(upstream_free_inside_callbacks)
+{
+	struct loop *loop = loop_new();
+	struct upstream_conf uc;
+	struct upstream *u;
+	struct sock_addr dead;
+	struct selfish sf;
+	struct srv s, bh;
+	struct rec other;
+	char host[64], bhost[64];
+	int fill[4], starts = 0, port;
+	enum upstream_ev evs[3] = { UPSTREAM_EV_TRYING, UPSTREAM_EV_CONNECTED,
+	    UPSTREAM_EV_ERROR };
+
+	ok(srv_open(loop, &s, "127.0.0.1:0", 16, 1) == 0, "server");
+	ok(blackhole(loop, &bh, fill) == 0, "blackhole");
+	port = sock_addr_port(&s.addr);
+	ok(dead_addr(&dead) == 0, "a dead port");
+	sock_addr_host(&dead, host, sizeof(host));
+	sock_addr_host(&bh.addr, bhost, sizeof(bhost));
+	conf_init(&uc, &starts);
+	uc.connect_timeout_ms = 5000;
+	for (int i = 0; i < 3; i++) {
+		struct rec r;
+		struct conn *c;
+
+		u = upstream_new(loop, &uc);
+		/* a parked conn, and another request under way: both go */
+		c = get_conn(loop, u, &s, "127.0.0.1", 0, &r);
+		ok(c != NULL, "a conn to park");
+		upstream_put(u, c, "127.0.0.1", port, 1);
+		memset(&other, 0, sizeof(other));
+		upstream_connect(u, bhost, sock_addr_port(&bh.addr), 0, on_up,
+		    &other);
+		run_until(loop, NULL, 20);
+		ok(other.trying == 1 && !done(&other), "another connecting");
+		if (evs[i] == UPSTREAM_EV_ERROR)
+			selfish_run(loop, u, &sf, host, sock_addr_port(&dead),
+			    evs[i], 1);
+		else
+			selfish_run(loop, u, &sf, "127.0.0.1", port, evs[i], 1);
+		ok(sf.acted, "freed in event %d", (int)evs[i]);
+		ok(sf.calls == (evs[i] == UPSTREAM_EV_TRYING ? 1 : 2),
+		    "nothing after the free: %d", sf.calls);
+		ok(!done(&other), "the other request: nothing delivered");
+		drain(loop);
+		ok(conn_count() == 0, "no conn left: %zu", conn_count());
+	}
+	for (int i = 0; i < 4; i++)
+		if (fill[i] >= 0)
+			close(fill[i]);
+	srv_close(loop, &bh);
+	srv_close(loop, &s);
+	loop_free(loop);
+}
+
+/* With several addresses, one error for all the tries: a timeout first
+ * (as curl), then a refusal, then anything else (a multicast address:
+ * ENETUNREACH, at once and without a packet). */
+TEST(upstream_mixed_failures)
+{
+	struct loop *loop = loop_new();
+	struct upstream_conf uc;
+	struct upstream *u;
+	struct sock_addr dead, unreach;
+	struct srv bh;
+	struct rec r;
+	char err[SOCK_ERR_LEN];
+	int fill[4], starts = 0;
+
+	ok(blackhole(loop, &bh, fill) == 0, "blackhole");
+	ok(dead_addr(&dead) == 0, "a dead port");
+	ok(sock_parse_addr("224.0.0.1:80", &unreach, err) == 0, "multicast");
+	conf_init(&uc, &starts);
+	uc.connect_timeout_ms = 200;
+	u = upstream_new(loop, &uc);
+
+	fake_script[0] = bh.addr;
+	fake_script[1] = unreach;
+	fake_nscript = 2;
+	memset(&r, 0, sizeof(r));
+	upstream_connect(u, "script.test", 80, 0, on_up, &r);
+	wait_rec(loop, &r, 3000);
+	ok(r.error && r.trying == 2 && r.err == UPSTREAM_ERR_TIMEOUT,
+	    "timeout, then unreachable: timeout (%d %s)", r.err, r.errstr);
+
+	fake_script[0] = unreach;
+	fake_script[1] = bh.addr;
+	memset(&r, 0, sizeof(r));
+	upstream_connect(u, "script.test", 80, 0, on_up, &r);
+	wait_rec(loop, &r, 3000);
+	ok(r.error && r.err == UPSTREAM_ERR_TIMEOUT,
+	    "unreachable, then timeout: timeout (%d %s)", r.err, r.errstr);
+
+	fake_script[0] = bh.addr;
+	fake_script[1] = dead;
+	memset(&r, 0, sizeof(r));
+	upstream_connect(u, "script.test", 80, 0, on_up, &r);
+	wait_rec(loop, &r, 3000);
+	ok(r.error && r.err == UPSTREAM_ERR_TIMEOUT, "timeout, then refused: "
+	    "timeout (%d %s)", r.err, r.errstr);
+
+	fake_script[0] = dead;
+	fake_script[1] = bh.addr;
+	memset(&r, 0, sizeof(r));
+	upstream_connect(u, "script.test", 80, 0, on_up, &r);
+	wait_rec(loop, &r, 3000);
+	ok(r.error && r.err == UPSTREAM_ERR_TIMEOUT, "refused, then timeout: "
+	    "timeout (%d %s)", r.err, r.errstr);
+
+	fake_script[0] = dead;
+	fake_script[1] = unreach;
+	memset(&r, 0, sizeof(r));
+	upstream_connect(u, "script.test", 80, 0, on_up, &r);
+	wait_rec(loop, &r, 3000);
+	ok(r.error && r.err == UPSTREAM_ERR_REFUSED &&
+	    strstr(r.errstr, "refused"), "refused, then unreachable: refused "
+	    "(%d %s)", r.err, r.errstr);
+
+	fake_script[0] = unreach;
+	fake_script[1] = dead;
+	memset(&r, 0, sizeof(r));
+	upstream_connect(u, "script.test", 80, 0, on_up, &r);
+	wait_rec(loop, &r, 3000);
+	ok(r.error && r.err == UPSTREAM_ERR_REFUSED,
+	    "unreachable, then refused: refused (%d %s)", r.err, r.errstr);
+
+	fake_script[0] = unreach;
+	fake_nscript = 1;
+	memset(&r, 0, sizeof(r));
+	upstream_connect(u, "script.test", 80, 0, on_up, &r);
+	wait_rec(loop, &r, 3000);
+	ok(r.error && r.err == UPSTREAM_ERR_FAILED &&
+	    strstr(r.errstr, "unreachable"), "unreachable alone: failed "
+	    "(%d %s)", r.err, r.errstr);
+
+	upstream_free(u);
+	drain(loop);
+	for (int i = 0; i < 4; i++)
+		if (fill[i] >= 0)
+			close(fill[i]);
+	srv_close(loop, &bh);
+	ok(conn_count() == 0, "no conn left");
+	loop_free(loop);
+}
+
+TEST(upstream_resolving)
+{
+	struct loop *loop = loop_new();
+	struct upstream_conf uc;
+	struct upstream *u;
+	struct upstream_req *q;
+	struct rec r;
+	int starts = 0;
+
+	conf_init(&uc, &starts);
+	u = upstream_new(loop, &uc);
+	memset(&r, 0, sizeof(r));
+	q = upstream_connect(u, "nowhere.test", 80, 0, on_up, &r);
+	ok(!upstream_req_resolving(q), "not before the first step");
+	loop_once(loop, 0);
+	ok(done(&r) || upstream_req_resolving(q), "resolving");
+	if (!done(&r))
+		upstream_cancel(q);
+	ok(!upstream_req_resolving(NULL), "NULL");
+	upstream_free(u);
 	loop_free(loop);
 }
