@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "http/http_client.h"
 
 #define HTML_MAX_ATTRS 64
@@ -129,17 +130,13 @@ entity(const uint8_t *v, size_t n, char *o, size_t *olen)
 			i++;
 		}
 		for (; i < n; i++) {
-			uint8_t c = v[i];
-			uint32_t d;
-			if (c >= '0' && c <= '9')
-				d = c - '0';
-			else if (hex && lower(c) >= 'a' && lower(c) <= 'f')
-				d = lower(c) - 'a' + 10;
-			else
+			int d = hex ? hex_digit(v[i]) :
+			    (v[i] >= '0' && v[i] <= '9' ? v[i] - '0' : -1);
+			if (d < 0)
 				break;
 			any = true;
 			if (cp <= 0x10FFFF)
-				cp = cp * (hex ? 16 : 10) + d;
+				cp = cp * (hex ? 16 : 10) + (uint32_t)d;
 		}
 		if (!any)
 			return 0;
