@@ -178,8 +178,8 @@ allowed(const struct resolver_state *st, const struct sock_addr *a)
 	return acl_match(&st->allow, a);
 }
 
-/* The IANA root hints (named.root, root zone 2024 and later: b.root's
- * 2023 addresses), for a machine without Debian's dns-root-data. */
+/* The IANA root hints, for a machine without Debian's dns-root-data: the
+ * records of its named.root (2024071801, b.root's 2023 addresses). */
 static const char builtin_hints[] =
     ".                    3600000  NS    A.ROOT-SERVERS.NET.\n"
     "A.ROOT-SERVERS.NET.  3600000  A     198.41.0.4\n"
