@@ -7,6 +7,7 @@ demo; relative paths in a config file are taken from the file's folder;
 `camada resolver` with no flags starts from the real Internet's root on port
 53 (checked by what it logs at startup: nothing here asks the Internet); and
 `camada http [DIR]` serves a folder as `python3 -m http.server` does."""
+import json
 import os
 import re
 import socket
@@ -125,28 +126,21 @@ def test_install_keeps_an_edited_config(tmp_path):
     assert "[resolver]" in (p / "etc/camada/camada.conf.default").read_text()
 
 
-def test_installed_serve_finds_its_config_from_anywhere(prefix, camada,
-                                                        monkeypatch, tmp_path):
-    installed = str(prefix / "bin" / "camada")
-    conf = prefix / "etc" / "camada" / "camada.conf"
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    # the untouched installed config passes `camada check`, where the
-    # command exists (another part of issue 8)
-    r = subprocess.run([installed, "check"], cwd=str(elsewhere),
-                       capture_output=True, text=True, timeout=30 * SLOW)
-    if "unknown command" not in r.stderr:
-        assert r.returncode == 0, r.stdout + r.stderr
-    # its fixed ports would collide with anything: move the listeners of
-    # this PREFIX's own copy to free ones (the DNS servers to one port free
-    # on all their addresses, which the resolver asks)
-    original = conf.read_text()
-    dns_addrs = [v.rsplit(":", 1)[0] for s, kv in sections(conf)
-                 if s == "dns" for v in kv["listen"]]
+def movable(text):
+    """A config's text with its fixed listeners moved to free ports (the DNS
+    servers to one port free on all their addresses, which the resolver
+    asks) and one worker; returns (text, listeners it makes, DNS port)."""
+    dns_addrs, sec = [], ""
+    for line in text.splitlines():
+        m = re.match(r"\[(\w+)\]", line)
+        if m:
+            sec = m.group(1)
+        elif sec == "dns" and line.startswith("listen"):
+            dns_addrs.append(line.split("=", 1)[1].split()[0].rsplit(":", 1)[0])
     port = rt.free_udp_tcp_port(dns_addrs)
     v6 = ipv6_loopback()
     out, n, sec = [], 0, ""
-    for line in original.splitlines():
+    for line in text.splitlines():
         m = re.match(r"\[(\w+)\]", line)
         if m:
             sec = m.group(1)
@@ -167,32 +161,67 @@ def test_installed_serve_finds_its_config_from_anywhere(prefix, camada,
         out.append(line)
     listens = [l for l in out if l.startswith("listen")]
     assert not [l for l in listens if re.search(r":(12000|8080|530\d)\b", l)]
-    conf.write_text("\n".join(out) + "\n")
+    return "\n".join(out) + "\n", n, port
+
+
+def check_demo(srv, hints, port):
+    """The whole demo answers: the resolver from hints (asking port), the
+    demo site and its /visits, the DNS hierarchy, echo."""
+    srv.wait_line(r"root hints %s .*port %d" % (re.escape(hints), port))
+    hport = srv.port("http")
+    status, body = fetch(hport, "/")
+    assert status == 200
+    assert body == open(os.path.join(ROOT, "www", "index.html")).read()
+    assert fetch(hport, "/visits")[0] == 200
+    r = rt.query(srv.port("resolver", "udp"), "che.cs.arizona.edu.",
+                 timeout=5 * SLOW)
+    assert rt.addrs(r) == ["192.12.69.60"]
+    with socket.create_connection(("127.0.0.1", srv.port("echo")),
+                                  timeout=5 * SLOW) as s:
+        s.sendall(b"installed\n")
+        assert s.recv(100) == b"INSTALLED\n"
+
+
+def test_installed_serve_finds_its_config_from_anywhere(prefix, camada,
+                                                        monkeypatch, tmp_path):
+    installed = str(prefix / "bin" / "camada")
+    conf = prefix / "etc" / "camada" / "camada.conf"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    # the untouched installed config passes `camada check`, where the
+    # command exists (another part of issue 8)
+    r = subprocess.run([installed, "check"], cwd=str(elsewhere),
+                       capture_output=True, text=True, timeout=30 * SLOW)
+    if "unknown command" not in r.stderr:
+        assert r.returncode == 0, r.stdout + r.stderr
+    # its fixed ports would collide with anything: move the listeners of
+    # this PREFIX's own copy (put back after the start)
+    original = conf.read_text()
+    text, n, port = movable(original)
+    conf.write_text(text)
     try:
         monkeypatch.setattr(conftest, "BIN", installed)
         srv = camada("serve", listeners=n, cwd=str(elsewhere))
     finally:
         conf.write_text(original)
     assert srv.args[0] == installed
-    share = str(prefix / "share" / "camada")
-    # the resolver starts from the installed demo root
-    srv.wait_line(r"root hints %s/zones/root\.hints .*port %d" %
-                  (re.escape(share), port))
-    # the demo site from share/camada/www, and its demos
-    hport = srv.port("http")
-    status, body = fetch(hport, "/")
-    assert status == 200
-    assert body == open(os.path.join(ROOT, "www", "index.html")).read()
-    assert fetch(hport, "/visits")[0] == 200
-    # the demo hierarchy from share/camada/zones, through the resolver
-    r = rt.query(srv.port("resolver", "udp"), "che.cs.arizona.edu.",
-                 timeout=5 * SLOW)
-    assert rt.addrs(r) == ["192.12.69.60"]
-    # and echo
-    with socket.create_connection(("127.0.0.1", srv.port("echo")),
-                                  timeout=5 * SLOW) as s:
-        s.sendall(b"installed\n")
-        assert s.recv(100) == b"INSTALLED\n"
+    check_demo(srv, str(prefix / "share/camada/zones/root.hints"), port)
+
+
+def test_clone_config_works_from_anywhere(camada, tmp_path):
+    """etc/camada.conf's relative paths (zones/, ../www) from its own folder:
+    a copy of the clone's layout, served from an unrelated directory."""
+    clone = tmp_path / "clone"
+    (clone / "etc").mkdir(parents=True)
+    os.symlink(os.path.join(ROOT, "etc", "zones"), str(clone / "etc/zones"))
+    os.symlink(os.path.join(ROOT, "www"), str(clone / "www"))
+    text, n, port = movable(open(os.path.join(ROOT, "etc/camada.conf")).read())
+    (clone / "etc" / "camada.conf").write_text(text)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    srv = camada("serve", "-c", str(clone / "etc/camada.conf"), listeners=n,
+                 cwd=str(elsewhere))
+    check_demo(srv, str(clone / "etc/zones/root.hints"), port)
 
 
 def test_installed_serve_help_names_the_installed_config(prefix):
@@ -338,6 +367,17 @@ def test_http_serves_the_dir_it_is_given(camada, tmp_path):
     srv = camada("http", "site", "-l", "127.0.0.1:0", "--workers", "1",
                  cwd=str(tmp_path))
     assert fetch(srv.port("http"), "/") == (200, "<p>the site</p>\n")
+
+
+def test_http_url_line_follows_the_log_format(camada, tmp_path):
+    srv = camada("http", str(tmp_path), "-l", "127.0.0.1:0", "--workers", "1",
+                 "--log-format", "json")
+    line = srv.wait_line(r"serving HTTP on ")
+    msg = json.loads(line)["msg"]
+    port = srv.port("http")
+    assert msg == ("http: serving HTTP on 127.0.0.1 port %d "
+                   "(http://127.0.0.1:%d/) from %s"
+                   % (port, port, os.path.realpath(str(tmp_path))))
 
 
 def test_http_access_log_as_configured(camada, tmp_path):
