@@ -3,6 +3,10 @@
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
+# make install: the config goes to SYSCONFDIR/camada/camada.conf (compiled
+# into the installed binary as its default), the demo's files to DATADIR.
+SYSCONFDIR ?= $(PREFIX)/etc
+DATADIR    ?= $(PREFIX)/share/camada
 CC      ?= gcc
 CLANG   ?= clang
 PYTHON  ?= /usr/bin/python3
@@ -39,7 +43,7 @@ DEPS       = $(DEPS_BUILD) $(DEPS_TEST)
 
 .PHONY: deps-build install-missing
 .PHONY: all deps run test unit integration integration-asan asan fuzz \
-        fuzz-smoke bench install clean check-banned
+        fuzz-smoke bench install clean check-banned FORCE
 
 all: build/camada www/big.bin
 
@@ -125,13 +129,46 @@ run: deps-build all
 bench: deps build/camada
 	@for b in bench/*.sh; do echo "== $$b"; bash $$b || exit 1; done
 
-install: build/camada
+# The installed binary is build/camada's objects with main.c built again,
+# its default config path compiled in (build/camada keeps etc/camada.conf,
+# for a clone). The stamp holds SYSCONFDIR, so a new PREFIX rebuilds it.
+FORCE:
+
+build/install/sysconfdir: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(SYSCONFDIR)' | cmp -s - $@ 2>/dev/null || echo '$(SYSCONFDIR)' >$@
+
+build/install/main.o: src/main.c $(HDR) build/install/sysconfdir
+	$(CC) $(CFLAGS) -DCAMADA_SYSCONFDIR='"$(SYSCONFDIR)"' -c -o $@ $<
+
+build/install/camada: build/install/main.o $(OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The config is etc/camada.conf with its relative paths (zones/, ../www)
+# written out in full under DATADIR, so that the installed copy works from
+# anywhere, copied anywhere. An existing camada.conf is kept (an operator's
+# edits); camada.conf.default is always the shipped one.
+INSTALL_CONF = sed -e 's|^\(zone *= *\)zones/|\1$(DATADIR)/zones/|' \
+    -e 's|^\(root-hints *= *\)zones/|\1$(DATADIR)/zones/|' \
+    -e 's|^\(root *= *\)\.\./www|\1$(DATADIR)/www|'
+
+install: build/install/camada www/big.bin
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/etc/camada
-	install -m 755 build/camada $(DESTDIR)$(PREFIX)/bin/camada
+	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(SYSCONFDIR)/camada \
+	    $(DESTDIR)$(DATADIR)/zones $(DESTDIR)$(DATADIR)/www
+	install -m 755 build/install/camada $(DESTDIR)$(PREFIX)/bin/camada
 	install -m 644 docs/camada.1 $(DESTDIR)$(PREFIX)/share/man/man1/camada.1
 	install -m 644 docs/camada.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/camada.conf.5
-	install -m 644 etc/camada.conf $(DESTDIR)$(PREFIX)/etc/camada/camada.conf
+	install -m 644 etc/zones/* $(DESTDIR)$(DATADIR)/zones/
+	cd www && find . -type f | while read -r f; do \
+	  install -D -m 644 "$$f" "$(DESTDIR)$(DATADIR)/www/$$f" || exit 1; done
+	$(INSTALL_CONF) etc/camada.conf >$(DESTDIR)$(SYSCONFDIR)/camada/camada.conf.default
+	@! grep -nE '^(zone|root|root-hints) *= *[^/ ]' \
+	    $(DESTDIR)$(SYSCONFDIR)/camada/camada.conf.default \
+	  || { echo "install: a relative path is left in camada.conf"; exit 1; }
+	test -f $(DESTDIR)$(SYSCONFDIR)/camada/camada.conf || \
+	  cp $(DESTDIR)$(SYSCONFDIR)/camada/camada.conf.default \
+	    $(DESTDIR)$(SYSCONFDIR)/camada/camada.conf
 
 # Installs the Debian packages that are missing (needs root; otherwise it
 # prints the command to run). `make run` needs only the build's packages.

@@ -12,7 +12,14 @@
 #include "http/http_server.h"
 
 #define CAMADA_VERSION "0.1.0"
+/* Where `camada serve` looks without -c: an installed camada (make install
+ * defines CAMADA_SYSCONFDIR, PREFIX/etc) its installed config, a build in a
+ * clone the repository's. */
+#ifdef CAMADA_SYSCONFDIR
+#define DEFAULT_CONF CAMADA_SYSCONFDIR "/camada/camada.conf"
+#else
 #define DEFAULT_CONF "etc/camada.conf"
+#endif
 
 /* Every system "camada serve" can run, by section name. */
 static const struct service *const services[] = {
@@ -36,7 +43,8 @@ usage(FILE *f)
 	    "(port 12000)\n"
 	    "  echo [--udp] HOST PORT           echo client: stdin lines to the "
 	    "server, replies to stdout\n"
-	    "  http [-l ADDR:PORT] [-r ROOT]    the HTTP server (port 8080)\n"
+	    "  http [DIR] [-l ADDR:PORT]        the HTTP server on DIR or the "
+	    "current directory (port 8080)\n"
 	    "  get [OPTIONS] URL                HTTP client (--page, --cookie-jar, "
 	    "--cache, ...)\n"
 	    "  dns [-l ADDR:PORT] -z ZONEFILE...  the authoritative DNS server "

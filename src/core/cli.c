@@ -18,6 +18,8 @@ type_hint(enum conf_type t)
 	case CONF_ADDRS: return "ADDR:PORT";
 	case CONF_STRS: return "VALUE";
 	case CONF_WORKERS: return "auto|N";
+	case CONF_PATH: return "PATH";
+	case CONF_PATHS: return "PATH";
 	}
 	return "";
 }

@@ -347,14 +347,102 @@ conf_key_find(const struct conf_key *keys, const char *name)
 	return NULL;
 }
 
+char *
+conf_path_join(const char *file, const char *rel)
+{
+	const char *slash = file ? strrchr(file, '/') : NULL;
+	size_t dl, rl = strlen(rel);
+	char *out;
+
+	if (slash == NULL || rel[0] == '/' || rel[0] == '\0')
+		return strdup(rel);
+	dl = (size_t)(slash - file) + 1; /* the folder with its '/' */
+	if ((out = malloc(dl + rl + 1)) == NULL)
+		return NULL;
+	memcpy(out, file, dl);
+	memcpy(out + dl, rel, rl + 1);
+	return out;
+}
+
+/* Words that name no file where a path is expected (log destinations). */
 static int
-set_value(const struct conf_key *k, void *obj, const char *v, char *why,
-    size_t whylen)
+is_path_word(const char *v)
+{
+	return strcmp(v, "stderr") == 0 || strcmp(v, "stdout") == 0 ||
+	    strcmp(v, "off") == 0 || strcmp(v, "-") == 0;
+}
+
+/* Where the label of a CONF_PATHS value ends: after "NAME=" or "NAME "
+ * (and its blanks) when that comes before any '/'; 0 when it has none. */
+static size_t
+path_label_len(const char *v)
+{
+	size_t i = strcspn(v, "=/ \t");
+
+	if (v[i] == '=')
+		return i + 1;
+	if (v[i] == ' ' || v[i] == '\t')
+		return i + strspn(v + i, " \t");
+	return 0;
+}
+
+/* v as a path: joined onto file's folder when file is not NULL (the value
+ * came from that file). A new string, or NULL (out of memory). */
+static char *
+path_value(const char *file, const char *v, int labelled)
+{
+	size_t l = labelled ? path_label_len(v) : 0;
+	char *p, *out;
+
+	if (file == NULL || is_path_word(v + l))
+		return strdup(v);
+	if ((p = conf_path_join(file, v + l)) == NULL)
+		return NULL;
+	if (l == 0)
+		return p;
+	out = malloc(l + strlen(p) + 1);
+	if (out != NULL) {
+		memcpy(out, v, l);
+		memcpy(out + l, p, strlen(p) + 1);
+	}
+	free(p);
+	return out;
+}
+
+/* Sets k in obj from the text v. file: where v was read (its relative paths
+ * are joined onto its folder), or NULL for a default or the command line. */
+static int
+set_value(const struct conf_key *k, void *obj, const char *v,
+    const char *file, char *why, size_t whylen)
 {
 	char *field = (char *)obj + k->offset;
 	char serr[SOCK_ERR_LEN];
 
 	switch (k->type) {
+	case CONF_PATH: {
+		char *d = path_value(file, v, 0);
+		if (d == NULL) {
+			snprintf(why, whylen, "out of memory");
+			return -1;
+		}
+		free(*(char **)field);
+		*(char **)field = d;
+		return 0;
+	}
+	case CONF_PATHS: {
+		struct conf_strs *ss = (struct conf_strs *)field;
+		if (ss->n == CONF_STRS_MAX) {
+			snprintf(why, whylen, "at most %d values",
+			    CONF_STRS_MAX);
+			return -1;
+		}
+		if ((ss->v[ss->n] = path_value(file, v, 1)) == NULL) {
+			snprintf(why, whylen, "out of memory");
+			return -1;
+		}
+		ss->n++;
+		return 0;
+	}
 	case CONF_STR: {
 		char *d = strdup(v);
 		if (d == NULL)
@@ -442,7 +530,8 @@ set_value(const struct conf_key *k, void *obj, const char *v, char *why,
 static int
 is_multi(const struct conf_key *k)
 {
-	return k->type == CONF_ADDRS || k->type == CONF_STRS;
+	return k->type == CONF_ADDRS || k->type == CONF_STRS ||
+	    k->type == CONF_PATHS;
 }
 
 static void
@@ -452,7 +541,7 @@ clear_list(const struct conf_key *k, void *obj)
 
 	if (k->type == CONF_ADDRS) {
 		((struct conf_addrs *)field)->n = 0;
-	} else if (k->type == CONF_STRS) {
+	} else if (k->type == CONF_STRS || k->type == CONF_PATHS) {
 		struct conf_strs *ss = (struct conf_strs *)field;
 		for (int i = 0; i < ss->n; i++)
 			free(ss->v[i]);
@@ -483,7 +572,8 @@ conf_apply(const struct conf_key *keys, struct conf_section *sec, void *obj,
 	char why[256];
 
 	for (const struct conf_key *k = keys; k && k->name; k++) {
-		if (k->def && set_value(k, obj, k->def, why, sizeof(why)) < 0) {
+		if (k->def && set_value(k, obj, k->def, NULL, why,
+		    sizeof(why)) < 0) {
 			snprintf(err, CONF_ERR_LEN, "internal: bad default for %s",
 			    k->name);
 			return -1;
@@ -519,7 +609,9 @@ conf_apply(const struct conf_key *keys, struct conf_section *sec, void *obj,
 			if (first)
 				clear_list(k, obj);
 		}
-		if (set_value(k, obj, kv->value, why, sizeof(why)) < 0) {
+		why[0] = '\0';
+		if (set_value(k, obj, kv->value, kv->line > 0 ? file : NULL,
+		    why, sizeof(why)) < 0) {
 			where(err, file, kv, "bad value for '%s': %s", kv->key, why);
 			return -1;
 		}
@@ -533,10 +625,10 @@ conf_release(const struct conf_key *keys, void *obj)
 {
 	for (const struct conf_key *k = keys; k && k->name; k++) {
 		char *field = (char *)obj + k->offset;
-		if (k->type == CONF_STR) {
+		if (k->type == CONF_STR || k->type == CONF_PATH) {
 			free(*(char **)field);
 			*(char **)field = NULL;
-		} else if (k->type == CONF_STRS) {
+		} else if (k->type == CONF_STRS || k->type == CONF_PATHS) {
 			struct conf_strs *ss = (struct conf_strs *)field;
 			for (int i = 0; i < ss->n; i++)
 				free(ss->v[i]);

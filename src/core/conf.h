@@ -6,6 +6,14 @@
  * section against a system's key table and fills its config struct. Every
  * error is one line "FILE:LINE: message", and the command line maps onto the
  * same tables (cli.h) so that every flag has a key of the same name.
+ *
+ * Paths (CONF_PATH, CONF_PATHS): a relative path read from a file is taken
+ * from that file's folder, not from the current directory. conf_apply joins
+ * it once, as it applies the section, so the rest of camada sees a path that
+ * works from the current directory ("etc/camada.conf" saying "zones/a.zone"
+ * gives "etc/zones/a.zone"). A path from the command line (line 0) or a
+ * default is taken as it is, from the current directory. The words stderr,
+ * stdout, off and - are not paths and stay as they are.
  */
 #ifndef CAMADA_CONF_H
 #define CAMADA_CONF_H
@@ -63,6 +71,10 @@ enum conf_type {
 	CONF_ADDRS,   /* struct conf_addrs: ADDR:PORT, may repeat */
 	CONF_STRS,    /* struct conf_strs: may repeat */
 	CONF_WORKERS, /* int: auto (0) or N */
+	CONF_PATH,    /* char *: a file or folder, as CONF_STR (see Paths) */
+	CONF_PATHS,   /* struct conf_strs: PATH, NAME=PATH or NAME PATH (the
+	               * label ends at the first '=' or blank before any '/');
+	               * may repeat */
 };
 
 #define CONF_ADDRS_MAX 8
@@ -89,13 +101,22 @@ struct conf_key {
 
 /* Fills obj from defaults then from the section. Unknown keys, bad values and
  * repeats of single-valued keys are errors "FILE:LINE: ..." (or "--key: ..."
- * on the command line). */
+ * on the command line). file is the path the section's lines (line > 0) were
+ * read from: their relative paths are joined onto its folder. */
 int conf_apply(const struct conf_key *keys, struct conf_section *sec, void *obj,
     const char *file, char *err);
 /* Frees the strings conf_apply allocated in obj. */
 void conf_release(const struct conf_key *keys, void *obj);
 const struct conf_key *conf_key_find(const struct conf_key *keys,
     const char *name);
+
+/* The path rel as seen from the folder of file: "etc/camada.conf" and
+ * "zones/a.zone" give "etc/zones/a.zone", "../www" gives "etc/../www" (the
+ * kernel's meaning of "..", as a chdir to the folder would have it). An
+ * absolute or empty rel, or a file with no folder, gives rel itself. Returns
+ * a new string that the caller frees, or NULL (out of memory). */
+char *conf_path_join(const char *file, const char *rel)
+	__attribute__((warn_unused_result));
 
 /* Value parsers, also used by the command line. 0 or -1. */
 int conf_parse_size(const char *s, size_t *out);

@@ -22,7 +22,7 @@
 const struct conf_key global_keys[] = {
 	{ "workers", CONF_WORKERS, G(workers), "auto", 0, 0,
 	    "worker processes: auto (one per core) or a number", 0 },
-	{ "log", CONF_STR, G(log), "stderr", 0, 0,
+	{ "log", CONF_PATH, G(log), "stderr", 0, 0,
 	    "where the log goes: stderr or a file path", 0 },
 	{ "log-level", CONF_STR, G(log_level), "info", 0, 0,
 	    "error, warn, info or debug", 0 },

@@ -13,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/acl.h"
 #include "core/cli.h"
 #include "core/conn.h"
+#include "core/file.h"
 #include "core/listener.h"
 #include "core/log.h"
 #include "core/session.h"
@@ -55,8 +57,9 @@ struct resolver_conf {
 static const struct conf_key resolver_keys[] = {
 	{ "listen", CONF_ADDRS, R(listen), "127.0.0.1:5301", 0, 0,
 	    "address to listen on, UDP and TCP (repeat for more)", 'l' },
-	{ "root-hints", CONF_STR, R(root_hints), "etc/zones/root.hints", 0, 0,
-	    "the root name servers, in the named.root format", 0 },
+	{ "root-hints", CONF_PATH, R(root_hints), NULL, 0, 0,
+	    "the root name servers, in the named.root format (default: "
+	    RESOLVER_SYSTEM_HINTS ", else the IANA hints built in)", 0 },
 	{ "upstream-port", CONF_INT, R(upstream_port), "53", 1, 65535,
 	    "the port every name server is asked on", 0 },
 	{ "allow", CONF_STRS, R(allow), "127.0.0.0/8 ::1", 0, 0,
@@ -175,40 +178,76 @@ allowed(const struct resolver_state *st, const struct sock_addr *a)
 	return acl_match(&st->allow, a);
 }
 
-static int
-load_hints(struct resolver_state *st, char *err)
+/* The IANA root hints, for a machine without Debian's dns-root-data: the
+ * records of its named.root (2024071801, b.root's 2023 addresses). */
+static const char builtin_hints[] =
+    ".                    3600000  NS    A.ROOT-SERVERS.NET.\n"
+    "A.ROOT-SERVERS.NET.  3600000  A     198.41.0.4\n"
+    "A.ROOT-SERVERS.NET.  3600000  AAAA  2001:503:ba3e::2:30\n"
+    ".                    3600000  NS    B.ROOT-SERVERS.NET.\n"
+    "B.ROOT-SERVERS.NET.  3600000  A     170.247.170.2\n"
+    "B.ROOT-SERVERS.NET.  3600000  AAAA  2801:1b8:10::b\n"
+    ".                    3600000  NS    C.ROOT-SERVERS.NET.\n"
+    "C.ROOT-SERVERS.NET.  3600000  A     192.33.4.12\n"
+    "C.ROOT-SERVERS.NET.  3600000  AAAA  2001:500:2::c\n"
+    ".                    3600000  NS    D.ROOT-SERVERS.NET.\n"
+    "D.ROOT-SERVERS.NET.  3600000  A     199.7.91.13\n"
+    "D.ROOT-SERVERS.NET.  3600000  AAAA  2001:500:2d::d\n"
+    ".                    3600000  NS    E.ROOT-SERVERS.NET.\n"
+    "E.ROOT-SERVERS.NET.  3600000  A     192.203.230.10\n"
+    "E.ROOT-SERVERS.NET.  3600000  AAAA  2001:500:a8::e\n"
+    ".                    3600000  NS    F.ROOT-SERVERS.NET.\n"
+    "F.ROOT-SERVERS.NET.  3600000  A     192.5.5.241\n"
+    "F.ROOT-SERVERS.NET.  3600000  AAAA  2001:500:2f::f\n"
+    ".                    3600000  NS    G.ROOT-SERVERS.NET.\n"
+    "G.ROOT-SERVERS.NET.  3600000  A     192.112.36.4\n"
+    "G.ROOT-SERVERS.NET.  3600000  AAAA  2001:500:12::d0d\n"
+    ".                    3600000  NS    H.ROOT-SERVERS.NET.\n"
+    "H.ROOT-SERVERS.NET.  3600000  A     198.97.190.53\n"
+    "H.ROOT-SERVERS.NET.  3600000  AAAA  2001:500:1::53\n"
+    ".                    3600000  NS    I.ROOT-SERVERS.NET.\n"
+    "I.ROOT-SERVERS.NET.  3600000  A     192.36.148.17\n"
+    "I.ROOT-SERVERS.NET.  3600000  AAAA  2001:7fe::53\n"
+    ".                    3600000  NS    J.ROOT-SERVERS.NET.\n"
+    "J.ROOT-SERVERS.NET.  3600000  A     192.58.128.30\n"
+    "J.ROOT-SERVERS.NET.  3600000  AAAA  2001:503:c27::2:30\n"
+    ".                    3600000  NS    K.ROOT-SERVERS.NET.\n"
+    "K.ROOT-SERVERS.NET.  3600000  A     193.0.14.129\n"
+    "K.ROOT-SERVERS.NET.  3600000  AAAA  2001:7fd::1\n"
+    ".                    3600000  NS    L.ROOT-SERVERS.NET.\n"
+    "L.ROOT-SERVERS.NET.  3600000  A     199.7.83.42\n"
+    "L.ROOT-SERVERS.NET.  3600000  AAAA  2001:500:9f::42\n"
+    ".                    3600000  NS    M.ROOT-SERVERS.NET.\n"
+    "M.ROOT-SERVERS.NET.  3600000  A     202.12.27.33\n"
+    "M.ROOT-SERVERS.NET.  3600000  AAAA  2001:dc3::35\n";
+
+/* A hints file is a page of text; a bigger one is not a hints file. */
+#define HINTS_MAX (1024 * 1024)
+
+int
+resolver_hints_load(struct dns_iter_hints *h, const char *file,
+    const char *system, int port, const char **from, char *err)
 {
-	FILE *f = fopen(st->cf->root_hints, "r");
-	char *text = NULL;
-	size_t len = 0, cap = 0;
+	char why[128], *text;
+	size_t len;
 	int rc;
 
-	if (f == NULL) {
-		snprintf(err, CONF_ERR_LEN, "root-hints %s: %s",
-		    st->cf->root_hints, strerror(errno));
+	if (file == NULL || file[0] == '\0') {
+		if (system == NULL || access(system, F_OK) < 0) {
+			*from = "built-in";
+			return dns_iter_hints_parse(h, "built-in root hints",
+			    builtin_hints, sizeof(builtin_hints) - 1, port, err,
+			    CONF_ERR_LEN);
+		}
+		file = system;
+	}
+	*from = file;
+	if (file_read_all(file, HINTS_MAX, &text, &len, NULL, why,
+	    sizeof(why)) < 0) {
+		snprintf(err, CONF_ERR_LEN, "root-hints %s: %s", file, why);
 		return -1;
 	}
-	for (;;) {
-		if (len == cap) {
-			char *p;
-			cap = cap ? cap * 2 : 8192;
-			if (cap > 4 * 1024 * 1024 || (p = realloc(text, cap)) == NULL) {
-				free(text);
-				fclose(f);
-				snprintf(err, CONF_ERR_LEN, "root-hints %s: too large",
-				    st->cf->root_hints);
-				return -1;
-			}
-			text = p;
-		}
-		size_t r = fread(text + len, 1, cap - len, f);
-		if (r == 0)
-			break;
-		len += r;
-	}
-	fclose(f);
-	rc = dns_iter_hints_parse(&st->hints, st->cf->root_hints, text, len,
-	    (int)st->cf->upstream_port, err, CONF_ERR_LEN);
+	rc = dns_iter_hints_parse(h, file, text, len, port, err, CONF_ERR_LEN);
 	free(text);
 	return rc;
 }
@@ -262,8 +301,16 @@ resolver_setup(struct instance *in, char *err)
 		}
 	}
 	if (cf->forward.n == 0) {
-		if (load_hints(st, err) < 0)
+		const char *from;
+		if (resolver_hints_load(&st->hints, cf->root_hints,
+		    RESOLVER_SYSTEM_HINTS, (int)cf->upstream_port, &from,
+		    err) < 0)
 			return -1;
+		/* which root a resolver starts from is the first thing to
+		 * know when every answer is SERVFAIL */
+		log_info("resolver: root hints %s (%d server%s), name servers "
+		    "asked on port %ld", from, st->hints.nns,
+		    st->hints.nns == 1 ? "" : "s", cf->upstream_port);
 	} else {
 		for (int i = 0; i < cf->forward.n; i++)
 			if (sock_addr_port(&cf->forward.a[i]) == 0)

@@ -51,7 +51,7 @@ struct dns_conf {
 static const struct conf_key dns_keys[] = {
 	{ "listen", CONF_ADDRS, D(listen), "0.0.0.0:5300", 0, 0,
 	    "address to listen on, UDP and TCP (repeat for more)", 'l' },
-	{ "zone", CONF_STRS, D(zone), NULL, 0, 0,
+	{ "zone", CONF_PATHS, D(zone), NULL, 0, 0,
 	    "zone file to serve, FILE or NAME=FILE (repeat for more)", 'z' },
 	{ "allow-transfer", CONF_STRS, D(allow_transfer), "127.0.0.0/8 ::1",
 	    0, 0, "prefixes that may AXFR (none: nobody)", 0 },

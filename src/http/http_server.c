@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,7 @@
 static const struct conf_key http_keys[] = {
 	{ "listen", CONF_ADDRS, H(listen), "0.0.0.0:8080", 0, 0,
 	    "address to listen on (repeat for more)", 'l' },
-	{ "root", CONF_STR, H(root), "www", 0, 0,
+	{ "root", CONF_PATH, H(root), ".", 0, 0,
 	    "directory the files are served from", 'r' },
 	{ "index", CONF_STR, H(index), "index.html", 0, 0,
 	    "file served for a directory", 0 },
@@ -47,7 +48,7 @@ static const struct conf_key http_keys[] = {
 	    "serve names that begin with '.'", 0 },
 	{ "symlinks-outside-root", CONF_BOOL, H(symlinks_outside), "off", 0, 0,
 	    "follow symbolic links that leave the root", 0 },
-	{ "vhost", CONF_STRS, H(vhost), NULL, 0, 0,
+	{ "vhost", CONF_PATHS, H(vhost), NULL, 0, 0,
 	    "a virtual host: 'NAME ROOT' (repeat for more)", 0 },
 	{ "redirect", CONF_STRS, H(redirect), NULL, 0, 0,
 	    "'FROM TO [301|302|307|308]': redirect a path (repeat)", 0 },
@@ -71,7 +72,7 @@ static const struct conf_key http_keys[] = {
 	    "requests per connection before it is closed", 0 },
 	{ "max-connections", CONF_INT, H(max_connections), "20000", 1, 10000000,
 	    "connections at once per worker", 0 },
-	{ "access-log", CONF_STR, H(access_log), "off", 0, 0,
+	{ "access-log", CONF_PATH, H(access_log), "off", 0, 0,
 	    "off, stderr or a file: one line per request", 0 },
 	{ "access-log-format", CONF_STR, H(access_log_format), "combined", 0, 0,
 	    "combined (Apache/nginx) or json", 0 },
@@ -79,7 +80,7 @@ static const struct conf_key http_keys[] = {
 	    "serve /metrics (Prometheus text format)", 0 },
 	{ "metrics-allow", CONF_STRS, H(metrics_allow), "127.0.0.0/8 ::1/128", 0, 0,
 	    "address prefixes allowed to read /metrics (repeat)", 0 },
-	{ "demo", CONF_BOOL, H(demo), "on", 0, 0,
+	{ "demo", CONF_BOOL, H(demo), "off", 0, 0,
 	    "the /visits cookie demo and the /post form demo", 0 },
 	{ "sessions-max", CONF_INT, H(sessions_max), "10000", 16, 10000000,
 	    "cookie sessions the demo keeps", 0 },
@@ -111,6 +112,33 @@ static const char *const method_labels[6] = {
 };
 
 /* --- setup (parent) --- */
+
+/* Set by `camada http`, the quick server of a folder: it says where to point
+ * a browser, as `python3 -m http.server` does ("serve" stays quiet). */
+static int http_cmd;
+
+/* "camada: serving HTTP on 0.0.0.0 port 8080 (http://0.0.0.0:8080/) from
+ * /srv/site" for each listener, after its "listening on" line: on stderr,
+ * or as a log line when the log is JSON (every line of it an object). */
+static void
+announce(const struct instance *in, const struct http_conf *cf)
+{
+	char as[SOCK_ADDR_STRLEN], host[SOCK_ADDR_STRLEN], dir[PATH_MAX];
+	const char *root = realpath(cf->root, dir) ? dir : cf->root;
+
+	for (int i = 0; i < in->nls; i++) {
+		int port = sock_addr_port(&in->ls[i].addr);
+
+		sock_addr_str(&in->ls[i].addr, as, sizeof(as));
+		sock_addr_host(&in->ls[i].addr, host, sizeof(host));
+		if (log_get_format() == LOG_JSON)
+			log_info("http: serving HTTP on %s port %d "
+			    "(http://%s/) from %s", host, port, as, root);
+		else
+			fprintf(stderr, "camada: serving HTTP on %s port %d "
+			    "(http://%s/) from %s\n", host, port, as, root);
+	}
+}
 
 static int
 http_setup(struct instance *in, char *err)
@@ -191,6 +219,8 @@ http_setup(struct instance *in, char *err)
 	for (int i = 0; i < cf->listen.n; i++)
 		if (server_listen(in, &cf->listen.a[i], 0, err) < 0)
 			return -1;
+	if (http_cmd)
+		announce(in, cf);
 	return 0;
 }
 
@@ -903,10 +933,26 @@ const struct service http_service = {
 	NULL, http_release, http_reopen,
 };
 
+/* `camada http [DIR]` is the quick server of a folder too: it serves DIR (a
+ * bare argument, the root key) or the current directory, and its access log
+ * goes to stderr unless a config file or a flag says otherwise. Its keys are
+ * the service's with that one default changed. */
+static struct conf_key http_cmd_keys[sizeof(http_keys) / sizeof(http_keys[0])];
+static struct service http_cmd_service;
+
 int
 http_server_main(int argc, char **argv)
 {
-	return cli_run_server(&http_service, argc, argv,
-	    "The HTTP/1.1 origin server: static files from ROOT, keep-alive, "
-	    "conditional and range requests, /metrics.", NULL);
+	memcpy(http_cmd_keys, http_keys, sizeof(http_keys));
+	for (struct conf_key *k = http_cmd_keys; k->name; k++)
+		if (strcmp(k->name, "access-log") == 0)
+			k->def = "stderr";
+	http_cmd_service = http_service;
+	http_cmd_service.keys = http_cmd_keys;
+	http_cmd = 1;
+	return cli_run_server(&http_cmd_service, argc, argv,
+	    "camada http [DIR]: the HTTP/1.1 origin server on DIR (or -r ROOT; "
+	    "default: the current directory): static files, keep-alive, "
+	    "conditional and range requests, /metrics. Requests are logged to "
+	    "stderr (--access-log FILE|off).", "root");
 }

@@ -1,6 +1,7 @@
 /* fuzz_conf.c - libFuzzer target for the config file: conf_parse on the
  * bytes, then every section through conf_apply with one key of each type, so
- * that the value parsers and sock_parse_addr run on fuzzed values too. */
+ * that the value parsers, sock_parse_addr and the path joining (as from a
+ * file in a folder) run on fuzzed values too. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -15,6 +16,8 @@ struct fz {
 	uint64_t idle;
 	struct conf_addrs listen;
 	struct conf_strs vhost;
+	char *log;
+	struct conf_strs zone;
 };
 
 #define F(x) offsetof(struct fz, x)
@@ -27,6 +30,8 @@ static const struct conf_key keys[] = {
 	{ "idle-timeout", CONF_MS, F(idle), "60s", 0, 0, "", 0 },
 	{ "listen", CONF_ADDRS, F(listen), "0.0.0.0:7", 0, 0, "", 0 },
 	{ "vhost", CONF_STRS, F(vhost), NULL, 0, 0, "", 0 },
+	{ "log", CONF_PATH, F(log), "stderr", 0, 0, "", 0 },
+	{ "zone", CONF_PATHS, F(zone), NULL, 0, 0, "", 0 },
 	{ NULL, CONF_STR, 0, NULL, 0, 0, NULL, 0 },
 };
 
@@ -40,7 +45,7 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 		for (size_t i = 0; i < c.n; i++) {
 			struct fz o;
 			memset(&o, 0, sizeof(o));
-			conf_apply(keys, &c.sec[i], &o, c.file, err);
+			conf_apply(keys, &c.sec[i], &o, "etc/f", err);
 			conf_release(keys, &o);
 		}
 	} else if (strncmp(err, "f:", 2) != 0) {

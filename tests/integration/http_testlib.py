@@ -19,8 +19,9 @@ HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
 
 def serve(camada, root, *args, workers=1):
-    """Starts `camada http` on root; returns (srv, port)."""
-    srv = camada("http", "-l", "127.0.0.1:0", "-r", str(root),
+    """Starts `camada http` on root, the /visits and /post demos on (they are
+    off unless asked for); returns (srv, port)."""
+    srv = camada("http", "-l", "127.0.0.1:0", "-r", str(root), "--demo",
                  "--workers", str(workers), *[str(a) for a in args])
     return srv, srv.port("http")
 

@@ -24,7 +24,7 @@ import dns.rdatatype
 import dns.zone
 import pytest
 
-from conftest import ASAN, SLOW, free_port, run
+from conftest import ASAN, ROOT, SLOW, free_port, run
 
 
 def free_port_both():
@@ -748,8 +748,8 @@ def test_bad_queries_logged_with_a_limit(srv):
 def test_metrics(camada, zonefile, tmpconf):
     http_port = free_port()
     conf = tmpconf("workers = 1\n[dns]\nlisten = 127.0.0.1:0\nzone = %s\n"
-                   "[http]\nlisten = 127.0.0.1:%d\nroot = www\nmetrics = on\n"
-                   % (zonefile, http_port))
+                   "[http]\nlisten = 127.0.0.1:%d\nroot = %s\nmetrics = on\n"
+                   % (zonefile, http_port, os.path.join(ROOT, "www")))
     srv = camada("serve", "-c", conf, listeners=3)
     port = srv.port("dns", "udp")
     q(port, "www.example.test.")
@@ -781,8 +781,11 @@ def test_demo_hierarchy(camada, tmp_path):
     text = open(os.path.join(root, "etc", "camada.conf")).read()
     parts = re.split(r"(?m)^(?=\[)", text)
     port = free_port_both()
+    # its zone paths are relative to etc/, and this copy lives elsewhere
     conf = "workers = 1\n" + "".join(
-        p.replace(":5300", ":%d" % port) for p in parts[1:] if p.startswith("[dns]"))
+        p.replace(":5300", ":%d" % port).replace(
+            "zone = zones/", "zone = %s/etc/zones/" % root)
+        for p in parts[1:] if p.startswith("[dns]"))
     path = tmp_path / "demo.conf"
     path.write_text(conf)
     n = conf.count("[dns]")

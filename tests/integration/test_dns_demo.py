@@ -28,7 +28,10 @@ def demo_sections():
         elif cur is not None and "=" in line:
             k, v = [x.strip() for x in line.split("=", 1)]
             cur[k] = v
-    return [(s["listen"].rsplit(":", 1)[0], s["zone"]) for s in out]
+    # zone paths are relative to etc/ (the file's folder): name them from ROOT
+    return [(s["listen"].rsplit(":", 1)[0],
+             os.path.relpath(os.path.join(ROOT, "etc", s["zone"]), ROOT))
+            for s in out]
 
 
 def port_free_everywhere(addrs):

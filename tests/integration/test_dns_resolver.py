@@ -496,6 +496,8 @@ def demo_servers():
                     out.append(cur)
             elif cur is not None and "=" in line:
                 k, v = [x.strip() for x in line.split("=", 1)]
+                if k == "zone":  # relative to etc/, the file's folder
+                    v = os.path.join(os.path.dirname(f.name), v)
                 if k in ("listen", "zone"):
                     cur[k] = v
     return out
@@ -658,6 +660,9 @@ def test_serve_demo_config(camada, tmpconf):
         line = line.replace("127.0.0.1:5301", "127.0.0.1:0")
         line = re.sub(r"^upstream-port\s*=.*", "upstream-port = %d" % port,
                       line)
+        # its paths are relative to etc/, and this copy lives elsewhere
+        line = re.sub(r"^(zone|root-hints)(\s*=\s*)(?!/)",
+                      r"\1\2%s/etc/" % root, line)
         out.append(line)
     conf = tmpconf("\n".join(out) + "\n")
     srv = camada("serve", "-c", conf, listeners=2 * len(servers) + 2,

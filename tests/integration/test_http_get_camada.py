@@ -15,6 +15,7 @@ WWW = os.path.join(ROOT, "www")
 def serve(camada, tmp_path, *extra):
     log = tmp_path / "access.log"
     srv = camada("http", "-l", "127.0.0.1:0", "-r", WWW, "--workers", "1",
+                 "--demo",
                  "--access-log", str(log), "--access-log-format", "json",
                  *extra)
     return srv, "http://127.0.0.1:%d" % srv.port("http"), log

@@ -461,3 +461,117 @@ TEST(core_conf_guard_page)
 		ok(1, "no read past '%s'", cases[i]);
 	}
 }
+
+/* Paths: relative ones from a file are joined onto its folder, once, by
+ * conf_apply; the command line's and the defaults stay as given. */
+struct pconf {
+	char *root;
+	char *log;
+	struct conf_strs zone;
+};
+
+static const struct conf_key pkeys[] = {
+	{ "root", CONF_PATH, offsetof(struct pconf, root), "www", 0, 0,
+	    "a folder", 'r' },
+	{ "log", CONF_PATH, offsetof(struct pconf, log), "stderr", 0, 0,
+	    "a log", 0 },
+	{ "zone", CONF_PATHS, offsetof(struct pconf, zone), NULL, 0, 0,
+	    "zones", 'z' },
+	{ NULL, CONF_STR, 0, NULL, 0, 0, NULL, 0 },
+};
+
+TEST(core_conf_path_join)
+{
+	static const char *cases[][3] = {
+		{ "etc/camada.conf", "zones/a.zone", "etc/zones/a.zone" },
+		{ "etc/camada.conf", "../www", "etc/../www" },
+		{ "/usr/etc/camada/c.conf", "x", "/usr/etc/camada/x" },
+		{ "/c.conf", "x", "/x" },
+		{ "etc/camada.conf", "/abs/www", "/abs/www" },
+		{ "etc/camada.conf", "", "" },
+		{ "camada.conf", "zones/a.zone", "zones/a.zone" },
+		{ "./camada.conf", "a", "./a" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *p = conf_path_join(cases[i][0], cases[i][1]);
+		ok(p && strcmp(p, cases[i][2]) == 0, "join '%s' '%s': '%s'",
+		    cases[i][0], cases[i][1], p ? p : "(null)");
+		free(p);
+	}
+	char *p = conf_path_join(NULL, "a");
+	ok(p && strcmp(p, "a") == 0, "no file: as given");
+	free(p);
+}
+
+TEST(core_conf_paths_from_a_file)
+{
+	const char *text = "root = site\nlog = logs/c.log\n"
+	    "zone = zones/a.zone\nzone = example.test=b.zone\n"
+	    "zone = /abs/c.zone\nzone = dir/x=y.zone\nzone = v.test  sub/r\n";
+	struct conf c;
+	struct pconf t;
+	char err[CONF_ERR_LEN];
+
+	memset(&t, 0, sizeof(t));
+	ok(conf_parse("/srv/conf/camada.conf", (const uint8_t *)text,
+	    strlen(text), &c, err) == 0, "parse: %s", err);
+	ok(conf_apply(pkeys, &c.sec[0], &t, c.file, err) == 0, "apply: %s",
+	    err);
+	ok(t.root && strcmp(t.root, "/srv/conf/site") == 0, "root: %s",
+	    t.root);
+	ok(t.log && strcmp(t.log, "/srv/conf/logs/c.log") == 0, "log: %s",
+	    t.log);
+	ok(t.zone.n == 5, "five zones");
+	if (t.zone.n == 5) {
+		ok(strcmp(t.zone.v[0], "/srv/conf/zones/a.zone") == 0, "%s",
+		    t.zone.v[0]);
+		ok(strcmp(t.zone.v[1], "example.test=/srv/conf/b.zone") == 0,
+		    "NAME=FILE keeps its name: %s", t.zone.v[1]);
+		ok(strcmp(t.zone.v[2], "/abs/c.zone") == 0, "absolute: %s",
+		    t.zone.v[2]);
+		ok(strcmp(t.zone.v[3], "/srv/conf/dir/x=y.zone") == 0,
+		    "'=' after a '/' is the file's: %s", t.zone.v[3]);
+		ok(strcmp(t.zone.v[4], "v.test  /srv/conf/sub/r") == 0,
+		    "NAME PATH (vhost): %s", t.zone.v[4]);
+	}
+	conf_release(pkeys, &t);
+	conf_free(&c);
+
+	/* the words that name no file, and the defaults, stay as they are */
+	memset(&t, 0, sizeof(t));
+	text = "log = stderr\n";
+	ok(conf_parse("etc/c.conf", (const uint8_t *)text, strlen(text), &c,
+	    err) == 0, "parse");
+	ok(conf_apply(pkeys, &c.sec[0], &t, c.file, err) == 0, "apply");
+	ok(strcmp(t.log, "stderr") == 0, "stderr is a word: %s", t.log);
+	ok(strcmp(t.root, "www") == 0, "a default is as given: %s", t.root);
+	conf_release(pkeys, &t);
+	conf_free(&c);
+	const char *words[] = { "off", "-", "stdout" };
+	for (size_t i = 0; i < 3; i++) {
+		char line[32];
+		memset(&t, 0, sizeof(t));
+		snprintf(line, sizeof(line), "log = %s\n", words[i]);
+		ok(conf_parse("etc/c.conf", (const uint8_t *)line, strlen(line),
+		    &c, err) == 0 && conf_apply(pkeys, &c.sec[0], &t, c.file,
+		    err) == 0 && strcmp(t.log, words[i]) == 0, "word %s: %s",
+		    words[i], t.log ? t.log : "(null)");
+		conf_release(pkeys, &t);
+		conf_free(&c);
+	}
+
+	/* a value from the command line (line 0) is the cwd's */
+	conf_init(&c, "command line");
+	struct conf_section *s = conf_add_section(&c, "", 0);
+	ok(s && conf_add_kv(s, "root", "site", 0) == 0 &&
+	    conf_add_kv(s, "zone", "zones/a.zone", 0) == 0, "cli values");
+	memset(&t, 0, sizeof(t));
+	ok(conf_apply(pkeys, s, &t, "/srv/conf/camada.conf", err) == 0,
+	    "apply: %s", err);
+	ok(strcmp(t.root, "site") == 0 && t.zone.n == 1 &&
+	    strcmp(t.zone.v[0], "zones/a.zone") == 0,
+	    "command line as given: %s", t.root);
+	conf_release(pkeys, &t);
+	conf_free(&c);
+}
