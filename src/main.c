@@ -5,6 +5,7 @@
 #include "core/cli.h"
 #include "core/conf.h"
 #include "core/server.h"
+#include "core/server_conf.h"
 #include "dns/dns_dig.h"
 #include "dns/dns_resolver.h"
 #include "dns/dns_server.h"
@@ -91,7 +92,7 @@ load_conf(int argc, char **argv, const char *usage_line, const char *summary,
 		fprintf(stderr, "camada: out of memory\n");
 		return -1;
 	}
-	n = check ? server_check_conf(cf, services, g, in,
+	n = check ? server_conf_check(cf, services, g, in,
 	    SERVER_MAX_INSTANCES, err) : server_instances_from_conf(cf,
 	    services, g, in, SERVER_MAX_INSTANCES, err);
 	if (n < 0) {
@@ -138,7 +139,7 @@ serve_main(int argc, char **argv)
 		free_conf(&cf, &flags, &g);
 		return 2;
 	}
-	server_set_conf(file, &flags.sec[0], services);
+	server_conf_set(file, &flags.sec[0], services);
 	rc = server_run(&g, in, n);
 	free_conf(&cf, &flags, &g);
 	return rc;

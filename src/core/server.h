@@ -7,7 +7,8 @@
  *   worker: service->start(inst, w)   watch the listeners, serve
  *           service->stop(inst, w)    SIGTERM: stop accepting, wind down
  *                                     (then the core stops its sessions)
- *           service->reload(inst, err) SIGHUP with a new config (below)
+ *           service->reload(inst, err) SIGHUP with a new config (below;
+ *                                     server_conf.h says when)
  *   both:   service->check(inst, err) "camada check", and the parent's
  *                                     check of a config before a reload
  *
@@ -157,33 +158,6 @@ int server_open_log(const struct global_conf *g, char *err);
  * the caller's and must outlive the call: a reload changes its log keys
  * and shutdown-timeout in place. */
 int server_run(struct global_conf *g, struct instance *in, int n);
-
-/* Before server_run, for "camada serve -c FILE": SIGHUP re-reads file
- * (list: the systems, as for server_instances_from_conf; flags: global
- * keys the command line set, which win over the file's again on every
- * reload, or NULL). All three must outlive server_run. Without this call
- * SIGHUP only reopens logs and reloads zones (the one-system commands).
- *
- * On SIGHUP the parent reads and checks the file as "camada check" does.
- * An error is logged as FILE:LINE and the running configuration stays
- * (logs are still reopened and zones reloaded). Otherwise it logs each
- * change that needs a restart (workers, a restart key, a section added or
- * removed) and tells the workers, which re-read the file and apply the
- * rest: log keys, shutdown-timeout, and each service's reload. A worker
- * restarted later applies the reloaded file after its start. */
-void server_set_conf(const char *file, const struct conf_section *flags,
-    const struct service *const *list);
-
-/* Puts every key of flags (the command line's global keys) into cf's
- * global section, replacing what the file said about it. 0, or -1 (out
- * of memory). */
-int server_conf_override(struct conf *cf, const struct conf_section *flags);
-
-/* Like server_instances_from_conf, then each instance's check: 0 ... n
- * instances, or -1 with err "FILE:LINE: message" (exit 2). The instances
- * have no listeners; free them with server_instances_free. */
-int server_check_conf(struct conf *cf, const struct service *const *list,
-    struct global_conf *g, struct instance *out, int max, char *err);
 
 /* Builds instances from a whole config file ("camada serve"). Returns the
  * number of instances, or -1 with err (exit 2). */

@@ -327,3 +327,52 @@ def test_a_port_in_use_names_the_config_line(tmp_path, tmpconf):
         assert want.encode() in r.stderr, r.stderr
     finally:
         hold.close()
+
+
+def test_log_settings_apply_on_reload(camada, tmp_path, tmpconf):
+    root = site(tmp_path)
+    conf = tmpconf(http_conf(root, 0, workers=1))
+    srv = camada("serve", "-c", conf)
+    with open(conf, "w") as f:
+        f.write(http_conf(root, 0, workers=1).replace(
+            "workers = 1\n", "workers = 1\nlog-format = json\n"))
+    srv.signal(signal.SIGHUP)
+    line = srv.wait_line(r"reloaded ")
+    assert line.startswith("{") and '"reloaded %s"' % conf in line, line
+    assert srv.stop() == 0
+
+
+def test_resolver_allow_applies_on_reload(camada, tmp_path, tmpconf):
+    import dns.message
+    import dns.query
+    import dns.rcode
+    from resolver_testlib import free_udp_tcp_port
+    zone = tmp_path / "ex.zone"
+    zone.write_text("$ORIGIN ex.\n$TTL 60\n@ SOA ns hm 1 60 60 60 60\n"
+                    "@ NS ns\nns A 127.0.0.7\n")
+    p = free_udp_tcp_port(["127.0.0.1"])
+    body = ("workers = 1\n[dns]\nlisten = 127.0.0.1:%d\nzone = %s\n"
+            "[resolver]\nlisten = 127.0.0.1:0\nforward = 127.0.0.1:%d\n"
+            "allow = 10.0.0.0/8\n" % (p, zone, p))
+    conf = tmpconf(body)
+    srv = camada("serve", "-c", conf, listeners=4)
+    port = srv.port("resolver", "udp")
+
+    def ask():
+        q = dns.message.make_query("ns.ex.", "A")
+        return dns.query.udp(q, "127.0.0.1", port=port, timeout=5 * SLOW)
+
+    assert ask().rcode() == dns.rcode.REFUSED
+    with open(conf, "w") as f:
+        f.write(body.replace("10.0.0.0/8", "127.0.0.0/8"))
+    srv.signal(signal.SIGHUP)
+    srv.wait_line(r"reloaded ")
+    deadline = time.time() + 5 * SLOW
+    while True:
+        r = ask()
+        if r.rcode() != dns.rcode.REFUSED or time.time() > deadline:
+            break
+        time.sleep(0.05)
+    assert r.rcode() == dns.rcode.NOERROR, r
+    assert "127.0.0.7" in r.to_text()
+    assert srv.stop() == 0

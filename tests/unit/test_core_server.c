@@ -10,6 +10,7 @@
 
 #include "core/conf.h"
 #include "core/server.h"
+#include "core/server_conf.h"
 #include "test.h"
 
 struct t_conf {
@@ -109,7 +110,7 @@ TEST(core_server_check_conf)
 
 	ok(parse("[t]\nn = 2\n[t]\nn = 3\n", &cf) == 0, "parses");
 	memset(&g, 0, sizeof(g));
-	n = server_check_conf(&cf, t_list, &g, in, 4, err);
+	n = server_conf_check(&cf, t_list, &g, in, 4, err);
 	ok(n == 2, "two instances: %d %s", n, n < 0 ? err : "");
 	if (n == 2) {
 		ok(in[0].line == 1 && in[1].line == 3 && in[1].index == 1,
@@ -122,7 +123,7 @@ TEST(core_server_check_conf)
 
 	ok(parse("[t]\nn = 2\n\n[t]\nn = 13\n", &cf) == 0, "parses");
 	memset(&g, 0, sizeof(g));
-	n = server_check_conf(&cf, t_list, &g, in, 4, err);
+	n = server_conf_check(&cf, t_list, &g, in, 4, err);
 	ok(n == -1 && strcmp(err, "t.conf:4: t: unlucky") == 0,
 	    "the check's error after the section's line: %s", err);
 	conf_release(global_keys, &g);
@@ -130,7 +131,7 @@ TEST(core_server_check_conf)
 
 	ok(parse("[t]\nn = 200\n", &cf) == 0, "parses");
 	memset(&g, 0, sizeof(g));
-	n = server_check_conf(&cf, t_list, &g, in, 4, err);
+	n = server_conf_check(&cf, t_list, &g, in, 4, err);
 	ok(n == -1 && strncmp(err, "t.conf:2: ", 10) == 0, "a key's error: %s",
 	    err);
 	conf_release(global_keys, &g);
