@@ -268,8 +268,9 @@ server_conf_reload_parent(struct global_conf *g, struct instance *in, int n)
 			if (nw[j].svc == in[i].svc && nw[j].index == in[i].index)
 				found = 1;
 		if (!found)
-			log_warn("%s: restart needed to remove [%s] (line %d)",
-			    conf_file, in[i].svc->name, in[i].line);
+			log_warn("%s:%d: restart needed to remove [%s] (the "
+			    "running file's line)", conf_file, in[i].line,
+			    in[i].svc->name);
 	}
 	reload_globals(g, &g2);
 	log_info("reloaded %s", conf_file);

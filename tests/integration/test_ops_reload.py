@@ -376,3 +376,24 @@ def test_resolver_allow_applies_on_reload(camada, tmp_path, tmpconf):
     assert r.rcode() == dns.rcode.NOERROR, r
     assert "127.0.0.7" in r.to_text()
     assert srv.stop() == 0
+
+
+def test_sections_added_or_removed_need_a_restart(camada, tmp_path, tmpconf):
+    root = site(tmp_path)
+    body = http_conf(root, 0, workers=1)
+    conf = tmpconf(body + "[echo]\nlisten = 127.0.0.1:0\n")
+    srv = camada("serve", "-c", conf, listeners=2)
+    with open(conf, "w") as f:
+        f.write(body + "[dns]\nlisten = 127.0.0.1:0\nzone = %s\n" %
+                os.path.join(ROOT, "etc", "zones", "root.zone"))
+    srv.signal(signal.SIGHUP)
+    srv.wait_line(r"reloaded ")
+    out = srv.output()
+    assert "%s:7: restart needed to apply a new [dns]" % conf in out, out
+    assert "%s:7: restart needed to remove [echo]" % conf in out, out
+    e = socket.create_connection(("127.0.0.1", srv.port("echo")),
+                                 timeout=5 * SLOW)
+    e.sendall(b"still\n")
+    assert e.recv(100) == b"STILL\n"  # the running section goes on
+    e.close()
+    assert srv.stop() == 0
