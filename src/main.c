@@ -2,8 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/cli.h"
 #include "core/conf.h"
 #include "core/server.h"
+#include "core/server_conf.h"
 #include "dns/dns_dig.h"
 #include "dns/dns_resolver.h"
 #include "dns/dns_server.h"
@@ -37,8 +39,10 @@ usage(FILE *f)
 	    "usage: camada COMMAND [OPTIONS]\n"
 	    "\n"
 	    "commands:\n"
-	    "  serve [-c FILE]                  every service FILE enables "
+	    "  serve [-c FILE] [--workers N]    every service FILE enables "
 	    "(default " DEFAULT_CONF ")\n"
+	    "  check [-c FILE]                  check FILE and the files it "
+	    "names; print what would run\n"
 	    "  echo-server [--udp] [-l ADDR:PORT]  the uppercase echo server "
 	    "(port 12000)\n"
 	    "  echo [--udp] HOST PORT           echo client: stdin lines to the "
@@ -62,68 +66,138 @@ usage(FILE *f)
 	    "configuration error.\n");
 }
 
+/* "camada serve" and "camada check" read the same file the same way: -c
+ * FILE or the default, the global keys' flags on top. n instances (with
+ * the instances checked for "check"), or -1 with the exit code in *rc. */
+static int
+load_conf(int argc, char **argv, const char *usage_line, const char *summary,
+    int check, const char **file, struct conf *cf, struct conf *flags,
+    struct global_conf *g, struct instance *in, int *rc)
+{
+	char err[CONF_ERR_LEN];
+	int k, n;
+
+	memset(g, 0, sizeof(*g));
+	memset(cf, 0, sizeof(*cf));
+	conf_init(flags, "command line");
+	if (conf_add_section(flags, "", 0) == NULL) {
+		fprintf(stderr, "camada: out of memory\n");
+		*rc = 1;
+		return -1;
+	}
+	k = cli_parse_globals(argc, argv, usage_line, summary, file,
+	    &flags->sec[0]);
+	if (k != 0) {
+		*rc = k > 0 ? 0 : 2;
+		return -1;
+	}
+	*rc = 2;
+	if (conf_load(*file, cf, err) < 0) {
+		fprintf(stderr, "camada: %s\n", err);
+		return -1;
+	}
+	if (server_conf_override(cf, &flags->sec[0]) < 0) {
+		fprintf(stderr, "camada: out of memory\n");
+		return -1;
+	}
+	n = check ? server_conf_check(cf, services, g, in,
+	    SERVER_MAX_INSTANCES, err) : server_instances_from_conf(cf,
+	    services, g, in, SERVER_MAX_INSTANCES, err);
+	if (n < 0) {
+		fprintf(stderr, "camada: %s\n", err);
+		return -1;
+	}
+	if (n == 0) {
+		fprintf(stderr, "camada: %s: no service enabled (add a section "
+		    "such as [echo])\n", *file);
+		return -1;
+	}
+	return n;
+}
+
+static void
+free_conf(struct conf *cf, struct conf *flags, struct global_conf *g)
+{
+	conf_release(global_keys, g);
+	conf_free(cf);
+	conf_free(flags);
+}
+
 static int
 serve_main(int argc, char **argv)
 {
 	const char *file = DEFAULT_CONF;
 	struct instance in[SERVER_MAX_INSTANCES];
 	struct global_conf g;
-	struct conf cf;
+	struct conf cf, flags;
 	char err[CONF_ERR_LEN];
 	int n, rc;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "camada serve: %s needs a file\n",
-				    argv[i]);
-				return 2;
-			}
-			file = argv[++i];
-		} else if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0) {
-			printf("usage: camada serve [-c FILE]\n"
-			    "Runs every service that FILE enables, one [section] "
-			    "each (default " DEFAULT_CONF ").\n");
-			return 0;
-		} else {
-			fprintf(stderr, "camada serve: unknown argument '%s'\n"
-			    "usage: camada serve [-c FILE]\n", argv[i]);
-			return 2;
-		}
-	}
-	if (conf_load(file, &cf, err) < 0) {
-		fprintf(stderr, "camada: %s\n", err);
-		conf_free(&cf);
-		return 2;
-	}
-	memset(&g, 0, sizeof(g));
-	n = server_instances_from_conf(&cf, services, &g, in,
-	    SERVER_MAX_INSTANCES, err);
+	n = load_conf(argc, argv, "usage: camada serve [-c FILE] [OPTIONS]",
+	    "Runs every service that FILE enables, one [section] each (default "
+	    DEFAULT_CONF "). SIGHUP re-reads FILE.", 0, &file, &cf, &flags, &g,
+	    in, &rc);
 	if (n < 0) {
-		fprintf(stderr, "camada: %s\n", err);
-		conf_release(global_keys, &g);
-		conf_free(&cf);
-		return 2;
-	}
-	if (n == 0) {
-		fprintf(stderr, "camada: %s: no service enabled (add a section "
-		    "such as [echo])\n", file);
-		conf_release(global_keys, &g);
-		conf_free(&cf);
-		return 2;
+		free_conf(&cf, &flags, &g);
+		return rc;
 	}
 	if (server_open_log(&g, err) < 0) {
 		fprintf(stderr, "camada: %s: %s\n", file, err);
 		server_instances_free(in, n);
-		conf_release(global_keys, &g);
-		conf_free(&cf);
+		free_conf(&cf, &flags, &g);
 		return 2;
 	}
+	server_conf_set(file, &flags.sec[0], services);
 	rc = server_run(&g, in, n);
-	conf_release(global_keys, &g);
-	conf_free(&cf);
+	free_conf(&cf, &flags, &g);
 	return rc;
+}
+
+/* "camada check": what serve would run, or the first error (exit 2). */
+static int
+check_main(int argc, char **argv)
+{
+	const char *file = DEFAULT_CONF;
+	struct instance in[SERVER_MAX_INSTANCES];
+	struct global_conf g;
+	struct conf cf, flags;
+	int n, rc;
+
+	n = load_conf(argc, argv, "usage: camada check [-c FILE] [OPTIONS]",
+	    "Checks FILE (default " DEFAULT_CONF ") and every file it names "
+	    "(zones, root hints), then prints what \"camada serve\" would run.",
+	    1, &file, &cf, &flags, &g, in, &rc);
+	if (n < 0) {
+		free_conf(&cf, &flags, &g);
+		return rc;
+	}
+	for (int i = 0; i < n; i++) {
+		char line[1024], as[SOCK_ADDR_STRLEN];
+		size_t k = 0;
+		k += (size_t)snprintf(line, sizeof(line), "%s:%d: %s", in[i].file,
+		    in[i].line, in[i].svc->name);
+		for (const struct conf_key *key = in[i].svc->keys; key->name;
+		    key++) {
+			const struct conf_addrs *a;
+			if (key->type != CONF_ADDRS || strcmp(key->name, "listen"))
+				continue;
+			a = (const struct conf_addrs *)((const char *)in[i].conf +
+			    key->offset);
+			for (int j = 0; j < a->n && k < sizeof(line); j++)
+				k += (size_t)snprintf(line + k, sizeof(line) - k,
+				    " %s", sock_addr_str(&a->a[j], as, sizeof(as)));
+		}
+		printf("%s\n", line);
+	}
+	if (g.workers > 0)
+		printf("%s: ok, %d instance%s, %d worker%s\n", file, n,
+		    n == 1 ? "" : "s", g.workers, g.workers == 1 ? "" : "s");
+	else
+		printf("%s: ok, %d instance%s, workers auto\n", file, n,
+		    n == 1 ? "" : "s");
+	server_instances_free(in, n);
+	free_conf(&cf, &flags, &g);
+	return 0;
 }
 
 int
@@ -146,6 +220,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "serve") == 0)
 		return serve_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "check") == 0)
+		return check_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "echo-server") == 0)
 		return echo_server_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "echo") == 0)

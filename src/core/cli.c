@@ -120,6 +120,69 @@ section_copy(struct conf_section *dst, const struct conf_section *src)
 			return;
 }
 
+static void
+globals_usage(FILE *f, const char *usage_line, const char *summary)
+{
+	fprintf(f, "%s\n%s\n\noptions:\n", usage_line, summary);
+	fprintf(f, "  %-30s %s\n", "-c, --config FILE",
+	    "the config file; flags override its global keys");
+	cli_print_keys(f, global_keys);
+}
+
+int
+cli_parse_globals(int argc, char **argv, const char *usage_line,
+    const char *summary, const char **file, struct conf_section *flags)
+{
+	const char *cmd = argv[0];
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v;
+		const struct conf_key *k;
+		int neg;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			globals_usage(stdout, usage_line, summary);
+			return 1;
+		}
+		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "camada %s: %s needs a file\n", cmd, a);
+				goto usage_error;
+			}
+			*file = argv[++i];
+			continue;
+		}
+		if (strncmp(a, "--config=", 9) == 0) {
+			*file = a + 9;
+			continue;
+		}
+		k = a[0] == '-' ? match_flag(global_keys, a, &v, &neg) : NULL;
+		if (k == NULL) {
+			fprintf(stderr, "camada %s: unknown %s '%s'\n", cmd,
+			    a[0] == '-' ? "flag" : "argument", a);
+			goto usage_error;
+		}
+		if (k->type == CONF_BOOL && v == NULL) {
+			v = neg ? "off" : "on";
+		} else if (v == NULL) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "camada %s: %s needs a value\n", cmd, a);
+				goto usage_error;
+			}
+			v = argv[++i];
+		}
+		if (cli_set(flags, k->name, v) < 0) {
+			fprintf(stderr, "camada %s: out of memory\n", cmd);
+			return -1;
+		}
+	}
+	return 0;
+
+usage_error:
+	globals_usage(stderr, usage_line, summary);
+	return -1;
+}
+
 int
 cli_run_server(const struct service *svc, int argc, char **argv,
     const char *summary, const char *positional_key)

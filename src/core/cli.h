@@ -16,6 +16,16 @@
 int cli_run_server(const struct service *svc, int argc, char **argv,
     const char *summary, const char *positional_key);
 
+/* The arguments of "camada serve" and "camada check": -c FILE (--config)
+ * and every global key as a flag (--workers 1, --log-level debug,
+ * --log-format=json). Sets *file when -c is given; each flag's key and
+ * value go into flags (a section the caller made; line 0) for
+ * server_conf_override. Returns 0, 1 after printing usage to stdout for
+ * -h/--help, or -1 after printing the error and the usage to stderr
+ * (exit 2). usage_line: "usage: camada serve [-c FILE] [OPTIONS]". */
+int cli_parse_globals(int argc, char **argv, const char *usage_line,
+    const char *summary, const char **file, struct conf_section *flags);
+
 /* Prints "  -l, --listen VALUE   help (default: x)" for each key. */
 void cli_print_keys(FILE *f, const struct conf_key *keys);
 

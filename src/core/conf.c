@@ -615,6 +615,11 @@ conf_apply(const struct conf_key *keys, struct conf_section *sec, void *obj,
 			where(err, file, kv, "bad value for '%s': %s", kv->key, why);
 			return -1;
 		}
+		if (k->type == CONF_ADDRS) {
+			struct conf_addrs *as = (struct conf_addrs *)
+			    ((char *)obj + k->offset);
+			as->line[as->n - 1] = kv->line;
+		}
 		kv->used = 1;
 	}
 	return 0;

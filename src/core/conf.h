@@ -80,6 +80,9 @@ enum conf_type {
 #define CONF_ADDRS_MAX 8
 struct conf_addrs {
 	struct sock_addr a[CONF_ADDRS_MAX];
+	int line[CONF_ADDRS_MAX]; /* where each came from (0: a default or
+	                           * the command line), for messages such as
+	                           * a port in use */
 	int n;
 };
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -16,6 +17,7 @@
 #include "core/log.h"
 #include "core/pool.h"
 #include "core/server.h"
+#include "core/server_conf.h"
 #include "core/session.h"
 
 #define G(f) offsetof(struct global_conf, f)
@@ -34,6 +36,10 @@ const struct conf_key global_keys[] = {
 };
 
 static int nworkers = 1;
+/* Bumped by the parent after each reload it accepted, in shared memory made
+ * before the fork: a worker whose own count is behind re-reads the file (on
+ * SIGHUP, or after its start when it was restarted after a reload). */
+static volatile unsigned *conf_gen;
 /* set when a setup failed to bind: a run-time failure (exit 1), where any
  * other setup failure is the configuration's fault (exit 2) */
 static int listen_failed;
@@ -54,8 +60,10 @@ server_instance_init(struct instance *in, const struct service *svc,
 	memset(in, 0, sizeof(*in));
 	in->svc = svc;
 	in->index = index;
+	in->line = sec ? sec->line : 0;
+	in->file = strdup(file ? file : "command line");
 	in->conf = calloc(1, svc->conf_size ? svc->conf_size : 1);
-	if (in->conf == NULL) {
+	if (in->conf == NULL || in->file == NULL) {
 		snprintf(err, CONF_ERR_LEN, "out of memory");
 		return -1;
 	}
@@ -76,6 +84,8 @@ server_instances_free(struct instance *in, int n)
 			conf_release(in[i].svc->keys, in[i].conf);
 		free(in[i].conf);
 		in[i].conf = NULL;
+		free(in[i].file);
+		in[i].file = NULL;
 	}
 }
 
@@ -170,6 +180,39 @@ probe_free(const struct sock_addr *a, int udp, char *err)
 	return 0;
 }
 
+/* The line of the config that asked for address a (a listen key's value),
+ * or 0 (a default, the command line). */
+static int
+addr_line(const struct instance *in, const struct sock_addr *a)
+{
+	for (const struct conf_key *k = in->svc->keys; k && k->name; k++) {
+		const struct conf_addrs *as;
+		if (k->type != CONF_ADDRS)
+			continue;
+		as = (const struct conf_addrs *)((const char *)in->conf +
+		    k->offset);
+		for (int i = 0; i < as->n; i++)
+			if (as->a[i].len == a->len &&
+			    memcmp(&as->a[i].ss, &a->ss, a->len) == 0)
+				return as->line[i];
+	}
+	return 0;
+}
+
+/* "FILE:LINE: " before a bind error, as a config error names its line. */
+static void
+listen_error_where(const struct instance *in, const struct sock_addr *a,
+    char *err)
+{
+	char msg[CONF_ERR_LEN];
+	int line = addr_line(in, a);
+
+	if (line <= 0 || in->file == NULL)
+		return;
+	snprintf(msg, sizeof(msg), "%s", err);
+	snprintf(err, CONF_ERR_LEN, "%s:%d: %s", in->file, line, msg);
+}
+
 /* Opens a's sockets for every worker, without the "listening on" line.
  * Returns the index in in->ls, or -1 with err (errno kept from the bind). */
 static int
@@ -189,6 +232,8 @@ open_listener(struct instance *in, const struct sock_addr *a, int udp,
 		flags |= SOCK_V6ONLY;
 	if (sock_addr_port(a) != 0 && probe_free(a, udp, err) < 0) {
 		listen_failed = 1;
+		listen_error_where(in, a, err);
+		errno = EADDRINUSE;
 		return -1;
 	}
 	ls = &in->ls[in->nls];
@@ -199,8 +244,9 @@ open_listener(struct instance *in, const struct sock_addr *a, int udp,
 		    sock_listen_tcp(&bound, 4096, flags, serr);
 		if (fd < 0) {
 			listen_failed = 1;
-			snprintf(err, CONF_ERR_LEN, "%s: %s", in->svc->name, serr);
 			int e = errno;
+			snprintf(err, CONF_ERR_LEN, "%s: %s", in->svc->name, serr);
+			listen_error_where(in, a, err);
 			for (int k = 0; k < ls->nfds; k++)
 				close(ls->fds[k]);
 			errno = e;
@@ -321,7 +367,8 @@ auto_workers(void)
 
 struct worker_ctx {
 	struct worker w;
-	const struct global_conf *g;
+	struct global_conf *g;
+	unsigned gen;            /* the reloads this worker has applied */
 	struct instance *in;
 	int n;
 	struct timer check;
@@ -374,6 +421,10 @@ worker_on_signal(struct loop *loop, int signo, void *arg)
 	if (signo == SIGHUP) {
 		if (log_reopen() < 0)
 			log_error("reopening the log: %s", strerror(errno));
+		if (conf_gen && *conf_gen != ctx->gen) {
+			ctx->gen = *conf_gen;
+			server_conf_reload_worker(ctx->g, ctx->in, ctx->n);
+		}
 		for (int i = 0; i < ctx->n; i++)
 			if (ctx->in[i].svc->reopen)
 				ctx->in[i].svc->reopen(&ctx->in[i]);
@@ -383,7 +434,7 @@ worker_on_signal(struct loop *loop, int signo, void *arg)
 }
 
 static void __attribute__((noreturn))
-worker_main(const struct global_conf *g, struct instance *in, int n, int idx)
+worker_main(struct global_conf *g, struct instance *in, int n, int idx)
 {
 	struct worker_ctx ctx;
 	char role[32], err[CONF_ERR_LEN];
@@ -415,6 +466,11 @@ worker_main(const struct global_conf *g, struct instance *in, int n, int idx)
 			exit(1);
 		}
 	}
+	/* restarted after a reload: the parent still holds the first config */
+	if (conf_gen && *conf_gen != 0) {
+		ctx.gen = *conf_gen;
+		server_conf_reload_worker(ctx.g, ctx.in, ctx.n);
+	}
 	if (loop_run(ctx.w.loop) < 0) {
 		log_error("event loop: %s", strerror(errno));
 		code = 1;
@@ -443,7 +499,7 @@ struct child {
 };
 
 static pid_t
-spawn(const struct global_conf *g, struct instance *in, int n, int idx)
+spawn(struct global_conf *g, struct instance *in, int n, int idx)
 {
 	pid_t pid;
 
@@ -488,7 +544,7 @@ log_summary(const char *why)
 }
 
 int
-server_run(const struct global_conf *g, struct instance *in, int n)
+server_run(struct global_conf *g, struct instance *in, int n)
 {
 	struct child kids[METRICS_MAX_WORKERS];
 	char err[CONF_ERR_LEN], how[64];
@@ -513,6 +569,16 @@ server_run(const struct global_conf *g, struct instance *in, int n)
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
+	if (server_conf_file()) {
+		void *p = mmap(NULL, sizeof(*conf_gen), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED) {
+			fprintf(stderr, "camada: mmap: %s\n", strerror(errno));
+			return 1;
+		}
+		conf_gen = p;
+		*conf_gen = 0;
+	}
 	for (int i = 0; i < n; i++) {
 		if (in[i].svc->setup && in[i].svc->setup(&in[i], err) < 0) {
 			fprintf(stderr, "camada: %s\n", err);
@@ -547,6 +613,10 @@ server_run(const struct global_conf *g, struct instance *in, int n)
 		} else if (sig == SIGHUP) {
 			if (log_reopen() < 0)
 				log_error("reopening the log: %s", strerror(errno));
+			/* the workers re-read the file only if it is good; they
+			 * reopen their logs and reload zones either way */
+			if (conf_gen && server_conf_reload_parent(g, in, n) == 0)
+				(*conf_gen)++;
 			for (int i = 0; i < nworkers; i++)
 				if (kids[i].pid > 0)
 					kill(kids[i].pid, SIGHUP);

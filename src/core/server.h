@@ -7,6 +7,10 @@
  *   worker: service->start(inst, w)   watch the listeners, serve
  *           service->stop(inst, w)    SIGTERM: stop accepting, wind down
  *                                     (then the core stops its sessions)
+ *           service->reload(inst, err) SIGHUP with a new config (below;
+ *                                     server_conf.h says when)
+ *   both:   service->check(inst, err) "camada check", and the parent's
+ *                                     check of a config before a reload
  *
  * Listening sockets use SO_REUSEPORT: the parent opens one per worker on the
  * same address, so the kernel spreads connections across workers, and keeps
@@ -60,6 +64,26 @@ struct service {
 	void (*stop)(struct instance *in, struct worker *w);
 	void (*release)(struct instance *in); /* frees what setup made */
 	void (*reopen)(struct instance *in);  /* SIGHUP: reopen its own logs */
+	/* Checks what the config names beyond its keys (roots exist, zone
+	 * files and root hints parse, ACLs, formats) without opening a
+	 * socket or keeping anything: 0, or -1 with err. in has only svc,
+	 * index and conf. Runs for "camada check" and, in the parent, on the
+	 * new config before a reload. May be NULL. */
+	int (*check)(struct instance *in, char *err);
+	/* SIGHUP with a changed, valid config, in a worker: the core has
+	 * already moved every key not in restart_keys from the file into
+	 * in->conf (the struct stays where it was; pointers to it stay
+	 * good). Rebuild what was derived from those keys (fds, tables,
+	 * limits of new connections) and keep what is in flight: 0, or -1
+	 * with err, and the core moves the old values back. Build the new
+	 * before freeing the old, so a failure leaves the service as it
+	 * was. NULL: the service keeps running on its old derived state. */
+	int (*reload)(struct instance *in, char *err);
+	/* Keys that cannot change without a restart (NULL-terminated; NULL:
+	 * none): the listeners' ("listen"), and what setup sized in shared
+	 * memory. A reload keeps their old values and logs "restart needed
+	 * to apply" with the line of the new value. */
+	const char *const *restart_keys;
 };
 
 struct listen_sock {
@@ -73,6 +97,9 @@ struct instance {
 	const struct service *svc;
 	void *conf;              /* the service's config struct */
 	int index;               /* 0 for the first [echo], 1 for the second */
+	char *file;              /* the config file it came from, for
+	                          * messages ("command line" for flags) */
+	int line;                /* its [section]'s line, 0 if none */
 	struct listen_sock ls[SERVER_MAX_LISTEN];
 	int nls;
 	void *state;             /* the service's, per process */
@@ -127,8 +154,10 @@ int server_listen_both(struct instance *in, const struct sock_addr *a,
 /* Opens the log named by the global keys. 0, or -1 with err. */
 int server_open_log(const struct global_conf *g, char *err);
 
-/* Runs the instances until SIGTERM/SIGINT. Returns the exit code. */
-int server_run(const struct global_conf *g, struct instance *in, int n);
+/* Runs the instances until SIGTERM/SIGINT. Returns the exit code. g is
+ * the caller's and must outlive the call: a reload changes its log keys
+ * and shutdown-timeout in place. */
+int server_run(struct global_conf *g, struct instance *in, int n);
 
 /* Builds instances from a whole config file ("camada serve"). Returns the
  * number of instances, or -1 with err (exit 2). */

@@ -825,9 +825,76 @@ resolver_release(struct instance *in)
 	in->state = NULL;
 }
 
+/* ---- check and reload ---- */
+
+/* allow, and the root hints when there is no forwarder: "camada check",
+ * and the parent before a reload. Forwarders without a port get 53 here
+ * as in setup. */
+static int
+resolver_check(struct instance *in, char *err)
+{
+	struct resolver_conf *cf = in->conf;
+	struct resolver_state *st;
+	char why[CONF_ERR_LEN - 32];
+	int rc = 0;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		snprintf(err, CONF_ERR_LEN, "out of memory");
+		return -1;
+	}
+	st->cf = cf;
+	if (acl_from_strs(&st->allow, &cf->allow, why, sizeof(why)) < 0) {
+		snprintf(err, CONF_ERR_LEN, "resolver: allow: %s", why);
+		rc = -1;
+	} else if (cf->forward.n == 0) {
+		const char *from;
+		rc = resolver_hints_load(&st->hints, cf->root_hints,
+		    RESOLVER_SYSTEM_HINTS, (int)cf->upstream_port, &from, err);
+	}
+	/* as setup does, so that a reload compares like with like */
+	for (int i = 0; i < cf->forward.n; i++)
+		if (sock_addr_port(&cf->forward.a[i]) == 0)
+			sock_addr_set_port(&cf->forward.a[i], 53);
+	free(st);
+	return rc;
+}
+
+/* SIGHUP with new values in st->cf: the clients allowed, and the bounds of
+ * the queries to come (timeouts, tries, referrals, upstream queries,
+ * clients at once, the EDNS size are read where they are used). */
+static int
+resolver_reload(struct instance *in, char *err)
+{
+	struct resolver_state *st = in->state;
+	struct acl allow;
+	char why[CONF_ERR_LEN - 32];
+
+	if (st == NULL)
+		return 0;
+	memset(&allow, 0, sizeof(allow));
+	if (acl_from_strs(&allow, &st->cf->allow, why, sizeof(why)) < 0) {
+		snprintf(err, CONF_ERR_LEN, "allow: %s", why);
+		return -1;
+	}
+	st->allow = allow;
+	st->icf.max_referrals = (int)st->cf->max_referrals;
+	st->icf.max_queries = (int)st->cf->max_queries;
+	st->set.limit = st->cf->max_clients;
+	st->set.lim.timeout_ms = st->cf->tcp_timeout;
+	return 0;
+}
+
+/* What setup read or sized: the listeners, the hints, the forwarders
+ * (their ports were filled in), the shared cache and its TTL bounds. */
+static const char *const resolver_restart_keys[] = {
+	"listen", "root-hints", "upstream-port", "forward", "cache-size",
+	"max-ttl", "max-negative-ttl", "tcp", NULL,
+};
+
 const struct service resolver_service = {
 	"resolver", resolver_keys, sizeof(struct resolver_conf), resolver_setup,
-	resolver_start, resolver_stop, resolver_release, NULL,
+	resolver_start, resolver_stop, resolver_release, NULL, resolver_check,
+	resolver_reload, resolver_restart_keys,
 };
 
 int

@@ -740,9 +740,114 @@ dns_stop(struct instance *in, struct worker *w)
 			pool_cancel(server_pool(w), st->reloading[i]->h);
 }
 
+/* ---- check and reload ---- */
+
+/* allow-transfer ("none": nobody) and notify into acl and to[]. 0, or -1
+ * with err. */
+static int
+acl_notify_parse(const struct dns_conf *cf, struct acl *acl,
+    struct sock_addr *to, int *nto, char *err)
+{
+	char why[SOCK_ERR_LEN];
+
+	memset(acl, 0, sizeof(*acl));
+	*nto = 0;
+	if (!(cf->allow_transfer.n == 1 &&
+	    strcmp(cf->allow_transfer.v[0], "none") == 0)) {
+		char aerr[CONF_ERR_LEN - 32];
+		if (acl_from_strs(acl, &cf->allow_transfer, aerr,
+		    sizeof(aerr)) < 0) {
+			snprintf(err, CONF_ERR_LEN, "dns: allow-transfer: %s", aerr);
+			return -1;
+		}
+	}
+	for (int i = 0; i < cf->notify.n; i++) {
+		if (sock_parse_host(cf->notify.v[i], 53, &to[*nto], why) < 0) {
+			snprintf(err, CONF_ERR_LEN, "dns: notify %s: %s",
+			    cf->notify.v[i], why);
+			return -1;
+		}
+		(*nto)++;
+	}
+	return 0;
+}
+
+/* Parses every zone file (and the keys setup checks) without keeping
+ * anything: "camada check", and the parent before a reload. */
+static int
+dns_check(struct instance *in, char *err)
+{
+	const struct dns_conf *cf = in->conf;
+	struct sock_addr to[CONF_STRS_MAX];
+	struct acl acl;
+	int nto;
+
+	if (cf->zone.n == 0) {
+		snprintf(err, CONF_ERR_LEN, "dns: no zone to serve (-z FILE or "
+		    "zone = FILE)");
+		return -1;
+	}
+	if (cf->zone.n > DNS_DB_MAX_ZONES) {
+		snprintf(err, CONF_ERR_LEN, "dns: at most %d zones",
+		    DNS_DB_MAX_ZONES);
+		return -1;
+	}
+	if (acl_notify_parse(cf, &acl, to, &nto, err) < 0)
+		return -1;
+	for (int i = 0; i < cf->zone.n; i++) {
+		char zerr[DNS_DB_ERR_MAX];
+		struct zone_src src;
+		struct dns_dbzone *z;
+		char why[CONF_ERR_LEN - 16];
+		if (zone_src_parse(&src, cf->zone.v[i], why) < 0) {
+			snprintf(err, CONF_ERR_LEN, "dns: %s", why);
+			return -1;
+		}
+		if (dns_dbzone_load(src.file, src.has_origin ? src.origin : NULL,
+		    &z, zerr, sizeof(zerr)) < 0) {
+			snprintf(err, CONF_ERR_LEN, "%s", zerr);
+			free(src.file);
+			return -1;
+		}
+		dns_dbzone_unref(z);
+		free(src.file);
+	}
+	return 0;
+}
+
+/* SIGHUP with new values in st->cf (the zone files themselves are read
+ * again by dns_reopen, right after): who may transfer, whom to notify,
+ * the answers' options and the limits of TCP clients to come. */
+static int
+dns_reload(struct instance *in, char *err)
+{
+	struct dns_state *st = in->state;
+	struct sock_addr to[CONF_STRS_MAX];
+	struct acl acl;
+	int nto;
+
+	if (st == NULL)
+		return 0;
+	if (acl_notify_parse(st->cf, &acl, to, &nto, err) < 0)
+		return -1;
+	st->xfr_acl = acl;
+	memcpy(st->notify, to, sizeof(to[0]) * (size_t)nto);
+	st->nnotify = nto;
+	st->opts.udp_max = (uint16_t)st->cf->udp_size_max;
+	st->opts.rotate = st->cf->rotate;
+	st->set.limit = st->cf->max_tcp_connections;
+	st->set.lim.timeout_ms = st->cf->tcp_idle_timeout;
+	return 0;
+}
+
+/* The listeners, and the zone list: zones are loaded in setup and reloaded
+ * by position (their files are read again on every SIGHUP). */
+static const char *const dns_restart_keys[] = { "listen", "zone", NULL };
+
 const struct service dns_service = {
 	"dns", dns_keys, sizeof(struct dns_conf), dns_setup, dns_start,
-	dns_stop, dns_release, dns_reopen,
+	dns_stop, dns_release, dns_reopen, dns_check, dns_reload,
+	dns_restart_keys,
 };
 
 int

@@ -83,6 +83,18 @@ echo_upper(uint8_t *dst, const uint8_t *src, size_t n)
 }
 
 static int
+echo_check(struct instance *in, char *err)
+{
+	const struct echo_conf *cf = in->conf;
+
+	if (!cf->tcp && !cf->udp) {
+		snprintf(err, CONF_ERR_LEN, "both tcp and udp are off");
+		return -1;
+	}
+	return 0;
+}
+
+static int
 echo_setup(struct instance *in, char *err)
 {
 	struct echo_conf *cf = in->conf;
@@ -94,10 +106,8 @@ echo_setup(struct instance *in, char *err)
 	    "UDP datagrams answered");
 	m.errors = metric_counter("echo_errors_total", "",
 	    "lines or datagrams refused (too long)");
-	if (!cf->tcp && !cf->udp) {
-		snprintf(err, CONF_ERR_LEN, "both tcp and udp are off");
+	if (echo_check(in, err) < 0)
 		return -1;
-	}
 	for (int i = 0; i < cf->listen.n; i++) {
 		const struct sock_addr *a = &cf->listen.a[i];
 		if ((cf->tcp && cf->udp ? server_listen_both(in, a, err) :
@@ -284,10 +294,32 @@ echo_release(struct instance *in)
 	}
 }
 
+/* SIGHUP: the limits of the connections to come; idle-timeout and
+ * partial-timeout are read where they are used. */
+static int
+echo_reload(struct instance *in, char *err)
+{
+	struct echo_state *st = in->state;
+
+	(void)err;
+	if (st == NULL)
+		return 0;
+	st->set.limit = st->cf->max_connections;
+	st->set.lim.timeout_ms = st->cf->idle_timeout;
+	return 0;
+}
+
+/* The listeners, and max-line: it sized the datagram buffer and the UDP
+ * sockets' reads at start. */
+static const char *const echo_restart_keys[] = {
+	"listen", "tcp", "udp", "max-line", NULL,
+};
+
 const struct service echo_service = {
 	"echo", echo_keys, sizeof(struct echo_conf), echo_setup, echo_start,
 	NULL, echo_release, NULL, /* stop: the core closes the sessions after
 	                           * their replies are flushed */
+	echo_check, echo_reload, echo_restart_keys,
 };
 
 int

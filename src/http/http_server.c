@@ -140,31 +140,13 @@ announce(const struct instance *in, const struct http_conf *cf)
 	}
 }
 
+/* What the config names beyond its keys: the roots, the vhost and
+ * redirect syntax, metrics-allow, the access log's format. */
 static int
-http_setup(struct instance *in, char *err)
+http_check(struct instance *in, char *err)
 {
 	struct http_conf *cf = in->conf;
 	int fd;
-
-	for (int mi = 0; mi < 6; mi++) {
-		for (int ci = 1; ci <= 5; ci++) {
-			char labels[64];
-			snprintf(labels, sizeof(labels),
-			    "method=\"%s\",code=\"%dxx\"", method_labels[mi], ci);
-			m.req[mi][ci] = metric_counter("http_requests_total", labels,
-			    "HTTP requests answered, by method and status class");
-		}
-	}
-	m.bytes = metric_counter("http_response_bytes_total", "",
-	    "body bytes of HTTP responses");
-	session_metrics_register(&sm, &names);
-	m.bad = metric_counter("http_bad_requests_total", "",
-	    "requests refused as malformed or over a limit");
-	static const double lat[] = { 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05,
-		0.1, 0.5, 1, 5 };
-	m.duration = metric_histogram("http_request_duration_seconds", "",
-	    "time from a request's head to its response being queued", lat,
-	    (int)(sizeof(lat) / sizeof(lat[0])));
 
 	fd = open(cf->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
@@ -213,6 +195,36 @@ http_setup(struct instance *in, char *err)
 		    cf->access_log_format);
 		return -1;
 	}
+	return 0;
+}
+
+static int
+http_setup(struct instance *in, char *err)
+{
+	struct http_conf *cf = in->conf;
+
+	for (int mi = 0; mi < 6; mi++) {
+		for (int ci = 1; ci <= 5; ci++) {
+			char labels[64];
+			snprintf(labels, sizeof(labels),
+			    "method=\"%s\",code=\"%dxx\"", method_labels[mi], ci);
+			m.req[mi][ci] = metric_counter("http_requests_total", labels,
+			    "HTTP requests answered, by method and status class");
+		}
+	}
+	m.bytes = metric_counter("http_response_bytes_total", "",
+	    "body bytes of HTTP responses");
+	session_metrics_register(&sm, &names);
+	m.bad = metric_counter("http_bad_requests_total", "",
+	    "requests refused as malformed or over a limit");
+	static const double lat[] = { 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05,
+		0.1, 0.5, 1, 5 };
+	m.duration = metric_histogram("http_request_duration_seconds", "",
+	    "time from a request's head to its response being queued", lat,
+	    (int)(sizeof(lat) / sizeof(lat[0])));
+
+	if (http_check(in, err) < 0)
+		return -1;
 	if (cf->demo && http_server_demo_setup(cf, err) < 0)
 		return -1;
 	http_mime_load();
@@ -813,6 +825,93 @@ static const struct session_ops ops = {
 
 /* --- the worker side --- */
 
+/* The parts of st made from the config's paths and lists: the root's and
+ * each vhost's descriptor, the redirects, metrics-allow. */
+static void
+routes_free(struct http_state *st)
+{
+	for (int i = 0; i < st->nvhosts; i++) {
+		free(st->vhosts[i].name);
+		free(st->vhosts[i].root);
+		if (st->vhosts[i].rootfd >= 0)
+			close(st->vhosts[i].rootfd);
+	}
+	for (int i = 0; i < st->nredirects; i++) {
+		free(st->redirects[i].from);
+		free(st->redirects[i].to);
+	}
+	free(st->vhosts);
+	free(st->redirects);
+	st->vhosts = NULL;
+	st->redirects = NULL;
+	st->nvhosts = st->nredirects = 0;
+	if (st->rootfd >= 0)
+		close(st->rootfd);
+	st->rootfd = -1;
+}
+
+/* Fills st's routes from cf; st's were empty. 0, or -1 with err and
+ * st's routes empty again. */
+static int
+routes_build(struct http_state *st, const struct http_conf *cf, char *err)
+{
+	st->rootfd = open(cf->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->rootfd < 0) {
+		snprintf(err, CONF_ERR_LEN, "root %s: %s", cf->root, strerror(errno));
+		return -1;
+	}
+	st->vhosts = calloc((size_t)cf->vhost.n + 1, sizeof(*st->vhosts));
+	st->redirects = calloc((size_t)cf->redirect.n + 1, sizeof(*st->redirects));
+	if (!st->vhosts || !st->redirects) {
+		snprintf(err, CONF_ERR_LEN, "out of memory");
+		goto fail;
+	}
+	for (int i = 0; i < cf->vhost.n; i++) {
+		char name[256], root[1024];
+		if (sscanf(cf->vhost.v[i], "%255s %1023s", name, root) != 2)
+			continue;
+		struct http_vhost *v = &st->vhosts[st->nvhosts];
+		v->name = strdup(name);
+		v->root = strdup(root);
+		v->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (!v->name || !v->root || v->rootfd < 0) {
+			snprintf(err, CONF_ERR_LEN, "vhost %s: %s", name,
+			    strerror(errno));
+			free(v->name);
+			free(v->root);
+			if (v->rootfd >= 0)
+				close(v->rootfd);
+			goto fail;
+		}
+		st->nvhosts++;
+	}
+	for (int i = 0; i < cf->redirect.n; i++) {
+		char from[1024], to[1024];
+		int status = 301;
+		if (sscanf(cf->redirect.v[i], "%1023s %1023s %d", from, to,
+		    &status) < 2)
+			continue;
+		struct http_redirect *r = &st->redirects[st->nredirects];
+		r->from = strdup(from);
+		r->to = strdup(to);
+		r->status = status;
+		if (!r->from || !r->to) {
+			free(r->from);
+			free(r->to);
+			snprintf(err, CONF_ERR_LEN, "out of memory");
+			goto fail;
+		}
+		st->nredirects++;
+	}
+	memset(&st->allow, 0, sizeof(st->allow));
+	if (acl_from_strs(&st->allow, &cf->metrics_allow, err, CONF_ERR_LEN) < 0)
+		goto fail;
+	return 0;
+fail:
+	routes_free(st);
+	return -1;
+}
+
 static int
 http_start(struct instance *in, struct worker *w, char *err)
 {
@@ -830,46 +929,7 @@ http_start(struct instance *in, struct worker *w, char *err)
 	st->lim.max_request_line = cf->max_request_line;
 	st->lim.max_header_size = cf->max_header_size;
 	st->lim.max_headers = (size_t)cf->max_headers;
-	st->rootfd = open(cf->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (st->rootfd < 0) {
-		snprintf(err, CONF_ERR_LEN, "root %s: %s", cf->root, strerror(errno));
-		return -1;
-	}
-	st->vhosts = calloc((size_t)cf->vhost.n + 1, sizeof(*st->vhosts));
-	st->redirects = calloc((size_t)cf->redirect.n + 1, sizeof(*st->redirects));
-	if (!st->vhosts || !st->redirects) {
-		snprintf(err, CONF_ERR_LEN, "out of memory");
-		return -1;
-	}
-	for (int i = 0; i < cf->vhost.n; i++) {
-		char name[256], root[1024];
-		if (sscanf(cf->vhost.v[i], "%255s %1023s", name, root) != 2)
-			continue;
-		struct http_vhost *v = &st->vhosts[st->nvhosts];
-		v->name = strdup(name);
-		v->root = strdup(root);
-		v->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (!v->name || !v->root || v->rootfd < 0) {
-			snprintf(err, CONF_ERR_LEN, "vhost %s: %s", name,
-			    strerror(errno));
-			free(v->name);
-			free(v->root);
-			return -1;
-		}
-		st->nvhosts++;
-	}
-	for (int i = 0; i < cf->redirect.n; i++) {
-		char from[1024], to[1024];
-		int status = 301;
-		if (sscanf(cf->redirect.v[i], "%1023s %1023s %d", from, to,
-		    &status) < 2)
-			continue;
-		struct http_redirect *r = &st->redirects[st->nredirects++];
-		r->from = strdup(from);
-		r->to = strdup(to);
-		r->status = status;
-	}
-	if (acl_from_strs(&st->allow, &cf->metrics_allow, err, CONF_ERR_LEN) < 0)
+	if (routes_build(st, cf, err) < 0)
 		return -1;
 	if (http_server_alog_open(st) < 0) {
 		snprintf(err, CONF_ERR_LEN, "access-log %s: %s", cf->access_log,
@@ -894,20 +954,7 @@ http_release(struct instance *in)
 	if (st == NULL)
 		return;
 	session_set_free(&st->set);
-	for (int i = 0; i < st->nvhosts; i++) {
-		free(st->vhosts[i].name);
-		free(st->vhosts[i].root);
-		if (st->vhosts[i].rootfd >= 0)
-			close(st->vhosts[i].rootfd);
-	}
-	for (int i = 0; i < st->nredirects; i++) {
-		free(st->redirects[i].from);
-		free(st->redirects[i].to);
-	}
-	free(st->vhosts);
-	free(st->redirects);
-	if (st->rootfd >= 0)
-		close(st->rootfd);
+	routes_free(st);
 	if (st->alog_fd > 2)
 		close(st->alog_fd);
 	free(st);
@@ -928,9 +975,64 @@ http_reopen(struct instance *in)
 	}
 }
 
+/* SIGHUP with new values in st->cf: new routes, limits and access log for
+ * what comes next; a request in flight keeps what it opened (a file being
+ * sent has its own descriptor). */
+static int
+http_reload(struct instance *in, char *err)
+{
+	struct http_state *st = in->state, nw;
+	const struct http_conf *cf = in->conf;
+	int fd;
+
+	if (st == NULL)
+		return 0;
+	memset(&nw, 0, sizeof(nw));
+	nw.rootfd = -1;
+	if (routes_build(&nw, cf, err) < 0)
+		return -1;
+	/* the access log: its fd is swapped in once it is open */
+	nw.cf = st->cf;
+	if (http_server_alog_open(&nw) < 0) {
+		snprintf(err, CONF_ERR_LEN, "access-log %s: %s", cf->access_log,
+		    strerror(errno));
+		routes_free(&nw);
+		return -1;
+	}
+	routes_free(st);
+	st->rootfd = nw.rootfd;
+	st->vhosts = nw.vhosts;
+	st->nvhosts = nw.nvhosts;
+	st->redirects = nw.redirects;
+	st->nredirects = nw.nredirects;
+	st->allow = nw.allow;
+	fd = st->alog_fd;
+	st->alog_fd = nw.alog_fd;
+	st->alog_json = nw.alog_json;
+	if (fd > 2)
+		close(fd);
+	/* a descriptor number may come back for another directory: cached
+	 * files are keyed by it */
+	http_server_static_forget();
+	st->lim.max_request_line = cf->max_request_line;
+	st->lim.max_header_size = cf->max_header_size;
+	st->lim.max_headers = (size_t)cf->max_headers;
+	st->set.limit = cf->max_connections;
+	st->set.lim.in_max = cf->max_header_size + cf->max_body + 16384;
+	st->set.lim.timeout_ms = cf->keepalive_timeout;
+	st->set.lim.write_timeout_ms = cf->send_timeout;
+	return 0;
+}
+
+/* The listeners, and the demo's session table, sized and made in setup. */
+static const char *const http_restart_keys[] = {
+	"listen", "demo", "sessions-max", "session-ttl", NULL,
+};
+
 const struct service http_service = {
 	"http", http_keys, sizeof(struct http_conf), http_setup, http_start,
-	NULL, http_release, http_reopen,
+	NULL, http_release, http_reopen, http_check, http_reload,
+	http_restart_keys,
 };
 
 /* `camada http [DIR]` is the quick server of a folder too: it serves DIR (a

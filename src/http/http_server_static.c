@@ -293,6 +293,16 @@ fcache_get(struct http_txn *t, const char *path, struct file_view *out)
 	return 1;
 }
 
+void
+http_server_static_forget(void)
+{
+	for (size_t i = 0; i < FCACHE_SLOTS; i++) {
+		free(fcache[i].path);
+		free(fcache[i].bytes);
+		memset(&fcache[i], 0, sizeof(fcache[i]));
+	}
+}
+
 /* Reads a small file whole and keeps it; v then points at the cached bytes
  * and its descriptor is closed. Returns 0, or -1 (v unchanged). */
 static int
