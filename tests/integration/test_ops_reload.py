@@ -147,12 +147,14 @@ def test_broken_config_on_reload_keeps_serving_and_names_the_line(
 
 def test_what_needs_a_restart_is_logged_and_kept(camada, tmp_path, tmpconf):
     root = site(tmp_path)
-    conf = tmpconf(http_conf(root, 0, workers=1))
+    # the /post demo reads bodies (demo is a restart key: on in both)
+    conf = tmpconf(http_conf(root, 0, "demo = on\n", workers=1))
     srv = camada("serve", "-c", conf)
     port = srv.port("http")
     other = free_port()
     with open(conf, "w") as f:
-        f.write(http_conf(root, other, "max-body = 1k\n", workers=2))
+        f.write(http_conf(root, other, "max-body = 1k\ndemo = on\n",
+                          workers=2))
     srv.signal(signal.SIGHUP)
     srv.wait_line(r"reloaded ")
     out = srv.output()
