@@ -571,7 +571,9 @@ dig_xfr(struct dig *d)
 		else
 			printf(";; communications error to %s#%d: %s\n",
 			    d->server_host, sock_addr_port(&d->addr), x.why);
-		printf("; Transfer failed.\n");
+		/* dig's words: nobody answered, or a stream broke */
+		printf(x.messages == 0 ? ";; no servers could be reached\n" :
+		    "; Transfer failed.\n");
 		return 9;
 	}
 	if (x.rc == 0 && x.records > 0 && !d->shortf) {

@@ -198,6 +198,28 @@ def test_dig_axfr_prints_every_record_as_dig(bigzone):
 
 
 @need_dig
+def test_dig_axfr_failures_as_dig(camada, tmp_path):
+    """A transfer refused by the server (allow-transfer none), a zone it
+    does not serve, a closed port: dig's lines and exit codes."""
+    z = tmp_path / "big.test.zone"
+    z.write_text(ZONE_HEAD)
+    srv = camada("dns", "-l", "127.0.0.1:0", "--workers", "1",
+                 "--allow-transfer", "none", "-z", str(z), listeners=2)
+    port = srv.port("dns", "udp")
+    closed = free_port()
+    for p, name in ((port, "big.test"), (port, "nosuch.test"),
+                    (closed, "big.test")):
+        args = ["@127.0.0.1", "-p", str(p), name, "AXFR"]
+        ours, theirs = cdig(*args), sysdig(*args)
+        assert ours.returncode == theirs.returncode, (args, ours, theirs)
+        tail = [l for l in theirs.stdout.decode().splitlines()
+                if l and not l.startswith("; <<>>") and
+                not l.startswith("; (") and "global options" not in l]
+        for line in tail:
+            assert line in ours.stdout.decode(), (line, ours.stdout)
+
+
+@need_dig
 def test_dig_ixfr_over_tcp_as_dig(bigzone):
     """IXFR goes over TCP too; whatever the server answers (the whole zone
     or the SOA alone), the records are dig's."""
