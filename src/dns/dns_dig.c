@@ -549,7 +549,7 @@ dig_xfr(struct dig *d)
 	if (x.c == NULL) {
 		x.done = 1;
 		x.rc = 9;
-		x.why = "connection refused";
+		x.why = err;	/* no socket, no route: before any packet */
 	}
 	/* until the end and the conn's CLOSED: x is on this stack */
 	while (!x.done || x.c)
@@ -618,7 +618,8 @@ print_step(struct dig *d, const struct dns_msg *m, int n,
 /* Drives the iterator for d's question; the name servers' own addresses
  * (glueless delegations) are looked up by sub-iterations, not shown.
  * Like dig, the walk stops at a CNAME that leads out of the zone.
- * Returns 0 for an answer or a negative answer, 1 otherwise. */
+ * Returns 0 for an answer or a negative answer, 9 when the walk found no
+ * answer (dig's "no reply"), 1 when it could not start. */
 static int
 walk(struct dig *d, const struct dns_iter_conf *cf, struct dns_cache *cache)
 {
@@ -680,11 +681,13 @@ walk(struct dig *d, const struct dns_iter_conf *cf, struct dns_cache *cache)
 			continue;
 		}
 		if (top->rcode == DNS_RCODE_NOERROR ||
-		    top->rcode == DNS_RCODE_NXDOMAIN)
+		    top->rcode == DNS_RCODE_NXDOMAIN) {
 			rc = 0;
-		else
+		} else {
 			printf(";; %s\n", top->why ? top->why :
 			    "no name server of the zone answered");
+			rc = 9;		/* dig's "no reply" */
+		}
 		break;
 	}
 	while (depth > 0) {
@@ -907,8 +910,11 @@ dig_run(int argc, char **argv)
 			d->qtype = DNS_T_NS;
 		if (dns_name_from_text(name, strlen(name), (const uint8_t *)"",
 		    d->qname, NULL) < 0) {
-			fprintf(stderr, "camada dig: bad name '%s'\n", name);
-			goto usage;
+			/* dig: fatal(), exit 10, no usage text */
+			fprintf(stderr, "camada dig: '%s' is not a legal "
+			    "name\n", name);
+			rc = 10;
+			goto out;
 		}
 	}
 	/* zone transfers go over TCP by themselves, as dig's */

@@ -148,6 +148,26 @@ def test_dig_server_name_not_found_exit_as_dig():
     assert b"couldn't get address for 'nosuch.invalid'" in r.stderr
 
 
+@need_dig
+def test_dig_bad_name_exit_10_as_dig():
+    ours, theirs = cdig("a..b"), sysdig("a..b")
+    assert ours.returncode == theirs.returncode == 10
+    assert b"'a..b' is not a legal name" in ours.stderr
+    assert b"usage:" not in ours.stderr
+
+
+@need_dig
+def test_dig_trace_nobody_answers_exit_9(tmp_path):
+    """+trace from hints whose servers do not listen: nobody answered."""
+    port = free_port(socket.SOCK_DGRAM)
+    hints = tmp_path / "hints"
+    hints.write_text(".  3600000 IN NS a.root.test.\n"
+                     "a.root.test. 3600000 IN A 127.0.0.1\n")
+    r = cdig("+trace", "+tries=1", "+time=1", "-p", str(port),
+             "--root-hints", hints, "www.example.test")
+    assert r.returncode == 9, r
+
+
 # ---- camada dig against camada dns: batch files, AXFR, IXFR ----------------
 
 ZONE_HEAD = """$ORIGIN big.test.
