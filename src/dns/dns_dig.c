@@ -862,7 +862,8 @@ dig_run(int argc, char **argv)
 				d->timeout_ms = atol(o + 5) * 1000;
 			else if (strncmp(o, "tries=", 6) == 0 && atoi(o + 6) > 0)
 				d->tries = atoi(o + 6);
-			else if (strncmp(o, "retry=", 6) == 0 && atoi(o + 6) >= 0)
+			else if (strncmp(o, "retry=", 6) == 0 &&
+			    atoi(o + 6) >= 0)
 				d->tries = atoi(o + 6) + 1;
 			else {
 				fprintf(stderr, "camada dig: unknown option '%s'\n", a);
