@@ -881,6 +881,7 @@ dig_run(int argc, char **argv)
 				goto usage;
 			}
 			d->qtype = DNS_T_IXFR;
+			d->ixfr = 1;
 			d->ixfr_serial = (uint32_t)v;
 			have_type = 1;
 		} else if (name == NULL && !rev) {
@@ -917,6 +918,11 @@ dig_run(int argc, char **argv)
 			rc = 10;
 			goto out;
 		}
+	}
+	if (d->qtype == DNS_T_IXFR && !d->ixfr) {
+		/* dig's words, and it asks for A instead */
+		fprintf(stderr, ";; Warning, ixfr requires a serial number\n");
+		d->qtype = DNS_T_A;
 	}
 	/* zone transfers go over TCP by themselves, as dig's */
 	if (d->qtype == DNS_T_AXFR || d->qtype == DNS_T_IXFR)

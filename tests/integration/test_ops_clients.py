@@ -250,6 +250,13 @@ def test_dig_ixfr_over_tcp_as_dig(bigzone):
         assert ours.returncode == theirs.returncode, (ours, theirs)
         assert records(ours.stdout.decode()) == \
             records(theirs.stdout.decode()), (ours.stdout, theirs.stdout)
+    # IXFR with no serial: dig warns and asks for A
+    args = ["@127.0.0.1", "-p", str(bigzone), "big.test", "IXFR"]
+    ours, theirs = cdig(*args), sysdig(*args)
+    assert ours.returncode == theirs.returncode == 0
+    assert b";; Warning, ixfr requires a serial number" in ours.stderr
+    assert b";; Warning, ixfr requires a serial number" in theirs.stderr
+    assert b";big.test.\t\t\tIN\tA\n" in ours.stdout, ours.stdout
 
 
 @need_dig
