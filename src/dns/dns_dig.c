@@ -1,12 +1,15 @@
 /* dns_dig.c - "camada dig": one query printed in dig's layout, +short, +tcp,
- * +norec, -x, and +trace (dns_iter from the root hints, each response it
- * takes printed). Every query goes through dns_query on the command's own
- * loop, which runs until the query is done.
+ * +norec, -x, -f batch files, AXFR and IXFR over TCP (every message of the
+ * stream printed), and +trace (dns_iter from the root hints, each response
+ * it takes printed); dig's exit codes. Every query goes through dns_query
+ * (a transfer through its own conn and frame) on the command's own loop,
+ * which runs until the query is done.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,6 +17,7 @@
 #include "core/clock.h"
 #include "core/conn.h"
 #include "core/file.h"
+#include "core/frame.h"
 #include "core/loop.h"
 #include "core/sock.h"
 #include "dns/dns_cache.h"
@@ -39,6 +43,8 @@ struct dig {
 	uint8_t qname[DNS_NAME_MAX];
 	uint16_t qtype, qclass;
 	int trace, tcp, norec, shortf;
+	int ixfr;			/* ixfr=N given */
+	uint32_t ixfr_serial;
 	const char *hints;
 	long timeout_ms;
 	int tries;
@@ -316,18 +322,277 @@ dig_one(struct dig *d)
 			    sock_addr_port(&d->addr));
 		}
 		printf(";; no servers could be reached\n");
-		return 1;
+		return 9;
 	}
 	dns_arena_reset(&d->arena);
 	if (dns_msg_parse(d->resp, (size_t)n, &m, &d->arena) < 0) {
 		printf(";; Got bad packet: %s\n", m.err ? m.err : "malformed");
-		return 1;
+		return 9;
 	}
 	if (d->shortf)
 		print_rrs(&m, DNS_SEC_ANSWER, 1);
 	else
 		print_full(d, &m, n, clock_mono_ms() - t0, via_tcp);
 	return 0;
+}
+
+/* ---- AXFR and IXFR: a stream of messages on one TCP connection ---- */
+
+static const struct frame_fmt xfr_fmt = FRAME_FMT_DNS_TCP(DNS_MSG_MAX + 2);
+
+struct xfr {
+	struct dig *d;
+	struct conn *c;			/* NULL after CLOSED */
+	uint16_t id;
+	int done;			/* rc is set */
+	int rc;
+	const char *why;		/* the failure, for dig's message */
+	unsigned records, messages;
+	uint64_t bytes;
+	uint32_t serial;		/* the first SOA's */
+	int soas;			/* SOAs with that serial seen */
+	int incremental;		/* IXFR: the second record is an SOA */
+	int up_to_date;			/* IXFR: the server's serial is not
+					 * newer than ours */
+};
+
+/* The query: AXFR, or IXFR with the client's SOA in the authority
+ * section (RFC 1995 §3; only the serial matters to the server). */
+static int
+xfr_build(const struct xfr *x, uint8_t *buf, size_t max)
+{
+	struct dns_msg_builder b;
+	uint8_t soa[22];
+	struct dns_rr rr;
+
+	if (dns_build_init(&b, buf, max) != DNS_OK)
+		return -1;
+	b.id = x->id;
+	if (dns_build_question(&b, x->d->qname, x->d->qtype,
+	    x->d->qclass) != DNS_OK)
+		return -1;
+	if (x->d->qtype == DNS_T_IXFR) {
+		memset(soa, 0, sizeof(soa));	/* mname ".", rname "." */
+		soa[2] = (uint8_t)(x->d->ixfr_serial >> 24);
+		soa[3] = (uint8_t)(x->d->ixfr_serial >> 16);
+		soa[4] = (uint8_t)(x->d->ixfr_serial >> 8);
+		soa[5] = (uint8_t)x->d->ixfr_serial;
+		memset(&rr, 0, sizeof(rr));
+		rr.owner = x->d->qname;
+		rr.owner_len = (uint16_t)dns_name_len(x->d->qname,
+		    DNS_NAME_MAX);
+		rr.type = DNS_T_SOA;
+		rr.rclass = x->d->qclass;
+		rr.rdlen = sizeof(soa);
+		rr.rdata = soa;
+		if (dns_build_rr(&b, DNS_SEC_AUTHORITY, &rr) != DNS_OK)
+			return -1;
+	}
+	return dns_build_finish(&b);
+}
+
+/* Serial a <= b in RFC 1982 arithmetic. */
+static int
+serial_le(uint32_t a, uint32_t b)
+{
+	return a == b || (int32_t)(b - a) > 0;
+}
+
+static void
+xfr_end(struct xfr *x, int rc, const char *why)
+{
+	if (x->done)
+		return;
+	x->done = 1;
+	x->rc = rc;
+	x->why = why;
+	if (x->c)
+		conn_abort(x->c);
+}
+
+/* One message of the transfer: its answer records printed; 1 when the
+ * transfer is over, 0 for more, -1 (x ended) when it failed. */
+static int
+xfr_message(struct xfr *x, const uint8_t *p, size_t n)
+{
+	struct dig *d = x->d;
+	struct dns_msg m;
+
+	dns_arena_reset(&d->arena);
+	if (dns_msg_parse(p, n, &m, &d->arena) < 0 || m.id != x->id ||
+	    !(m.flags & DNS_FLAG_QR)) {
+		xfr_end(x, 9, "bad packet");
+		return -1;
+	}
+	if (m.rcode != DNS_RCODE_NOERROR) {
+		/* REFUSED, NOTAUTH...: dig says only this */
+		printf("; Transfer failed.\n");
+		xfr_end(x, 0, NULL);
+		return -1;
+	}
+	x->messages++;
+	x->bytes += n;
+	for (unsigned i = 0; i < m.count[DNS_SEC_ANSWER]; i++) {
+		const struct dns_rr *rr = &m.rr[DNS_SEC_ANSWER][i];
+		static char line[DNS_RR_TEXT_MAX];
+		int soa = rr->type == DNS_T_SOA && rr->rdlen >= 20;
+		uint32_t serial = 0;
+
+		if (soa) {
+			const uint8_t *s = rr->rdata + rr->rdlen - 20;
+			serial = (uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 |
+			    (uint32_t)s[2] << 8 | s[3];
+		}
+		if (x->records == 0) {
+			if (!soa) {
+				xfr_end(x, 9, "the first record is not the "
+				    "zone's SOA");
+				return -1;
+			}
+			x->serial = serial;
+			/* as dig: the transfer ends at this record, though
+			 * the rest of the message is printed */
+			x->up_to_date = d->qtype == DNS_T_IXFR &&
+			    serial_le(serial, d->ixfr_serial);
+		} else if (x->records == 1 && d->qtype == DNS_T_IXFR &&
+		    soa && serial != x->serial) {
+			x->incremental = 1;
+		}
+		if (x->records == 0 || !x->up_to_date)
+			x->records++;
+		if (d->shortf) {
+			if (dns_rdata_to_text(rr->type, rr->rdata, rr->rdlen,
+			    line, sizeof(line)) >= 0)
+				printf("%s\n", line);
+		} else if (dns_rr_to_text(rr, line, sizeof(line)) >= 0) {
+			printf("%s\n", line);
+		}
+		if (soa && serial == x->serial)
+			x->soas++;
+	}
+	/* AXFR (and IXFR answered with the whole zone): SOA ... SOA.
+	 * IXFR: new SOA, then (old SOA, deletions, SOA, additions)..., new
+	 * SOA; or one SOA not newer than ours (we are up to date). */
+	if (x->soas >= (x->incremental ? 3 : 2) || x->up_to_date)
+		return 1;
+	return 0;
+}
+
+static void
+on_xfr(struct conn *c, enum conn_ev ev, void *arg)
+{
+	struct xfr *x = arg;
+	uint8_t pkt[DNS_NAME_MAX * 2 + 64];
+	struct frame fr;
+	int len, r;
+
+	switch (ev) {
+	case CONN_EV_CONNECTED:
+		len = xfr_build(x, pkt, sizeof(pkt));
+		if (len < 0 || frame_write(c, &xfr_fmt, NULL, pkt,
+		    (size_t)len) < 0)
+			xfr_end(x, 10, "cannot build the query");
+		break;
+	case CONN_EV_DATA:
+		while (!x->done && (r = frame_next(&xfr_fmt, buf_data(&c->in),
+		    c->in.len, &fr)) != PARSE_AGAIN) {
+			if (r < 0) {
+				xfr_end(x, 9, "bad length");
+				break;
+			}
+			int k = xfr_message(x, fr.payload.p, fr.payload.n);
+			if (k != 0) {
+				if (k > 0)
+					xfr_end(x, 0, NULL);
+				break;
+			}
+			buf_consume(&c->in, (size_t)r);
+		}
+		break;
+	case CONN_EV_TIMEOUT:
+		xfr_end(x, 9, "timed out");
+		break;
+	case CONN_EV_EOF:
+		xfr_end(x, 9, x->messages ? "end of file" :
+		    "connection refused");
+		break;
+	case CONN_EV_ERROR:
+		xfr_end(x, 9, x->messages ? "connection reset" :
+		    "connection refused");
+		break;
+	case CONN_EV_CLOSED:
+		x->c = NULL;
+		xfr_end(x, 9, "end of file");
+		break;
+	default:
+		break;
+	}
+}
+
+static int
+dig_xfr(struct dig *d)
+{
+	struct conn_limits lim;
+	char err[SOCK_ERR_LEN], qn[DNS_NAME_TEXT_MAX];
+	uint64_t t0 = clock_mono_ms();
+	struct xfr x;
+
+	memset(&x, 0, sizeof(x));
+	x.d = d;
+	x.id = dns_random16();
+	conn_limits_default(&lim);
+	lim.in_max = 4 * (DNS_MSG_MAX + 2);
+	lim.timeout_ms = (uint64_t)d->timeout_ms * 5;	/* between reads */
+	lim.linger_ms = 0;
+	x.c = conn_connect(d->loop, &d->addr, (uint64_t)d->timeout_ms, &lim,
+	    on_xfr, &x, err);
+	if (x.c == NULL) {
+		x.done = 1;
+		x.rc = 9;
+		x.why = err;	/* no socket, no route: before any packet */
+	}
+	/* until the end and the conn's CLOSED: x is on this stack */
+	while (!x.done || x.c)
+		if (loop_once(d->loop, 1000) < 0) {
+			if (x.c)
+				conn_abort(x.c);
+			for (int i = 0; i < 100 && x.c; i++)
+				loop_once(d->loop, 10);
+			return 10;
+		}
+	if (x.rc == 9) {
+		dns_name_to_text(d->qname, qn, sizeof(qn));
+		if (strcmp(qn, ".") != 0 && qn[0] != '\0')
+			qn[strlen(qn) - 1] = '\0';
+		if (x.messages == 0 && strcmp(x.why, "timed out") != 0)
+			printf(";; Connection to %s#%d(%s) for %s failed: "
+			    "%s.\n", d->server_host, sock_addr_port(&d->addr),
+			    d->server ? d->server : d->server_host, qn, x.why);
+		else
+			printf(";; communications error to %s#%d: %s\n",
+			    d->server_host, sock_addr_port(&d->addr), x.why);
+		/* dig's words: nobody answered, or a stream broke */
+		printf(x.messages == 0 ? ";; no servers could be reached\n" :
+		    "; Transfer failed.\n");
+		return 9;
+	}
+	if (x.rc == 0 && x.records > 0 && !d->shortf) {
+		char when[128];
+		time_t now = time(NULL);
+		struct tm tm;
+
+		localtime_r(&now, &tm);
+		strftime(when, sizeof(when), "%a %b %d %H:%M:%S %Z %Y", &tm);
+		printf(";; Query time: %llu msec\n",
+		    (unsigned long long)(clock_mono_ms() - t0));
+		printf(";; SERVER: %s#%d(%s) (TCP)\n", d->server_host,
+		    sock_addr_port(&d->addr), d->server ? d->server :
+		    d->server_host);
+		printf(";; WHEN: %s\n", when);
+		printf(";; XFR size: %u records (messages %u, bytes %llu)\n\n",
+		    x.records, x.messages, (unsigned long long)x.bytes);
+	}
+	return x.rc;
 }
 
 /* ---- +trace: dns_iter, the resolver's iterator, step by step ---- */
@@ -353,7 +618,8 @@ print_step(struct dig *d, const struct dns_msg *m, int n,
 /* Drives the iterator for d's question; the name servers' own addresses
  * (glueless delegations) are looked up by sub-iterations, not shown.
  * Like dig, the walk stops at a CNAME that leads out of the zone.
- * Returns 0 for an answer or a negative answer, 1 otherwise. */
+ * Returns 0 for an answer or a negative answer, 9 when the walk found no
+ * answer (dig's "no reply"), 1 when it could not start. */
 static int
 walk(struct dig *d, const struct dns_iter_conf *cf, struct dns_cache *cache)
 {
@@ -415,11 +681,13 @@ walk(struct dig *d, const struct dns_iter_conf *cf, struct dns_cache *cache)
 			continue;
 		}
 		if (top->rcode == DNS_RCODE_NOERROR ||
-		    top->rcode == DNS_RCODE_NXDOMAIN)
+		    top->rcode == DNS_RCODE_NXDOMAIN) {
 			rc = 0;
-		else
+		} else {
 			printf(";; %s\n", top->why ? top->why :
 			    "no name server of the zone answered");
+			rc = 9;		/* dig's "no reply" */
+		}
 		break;
 	}
 	while (depth > 0) {
@@ -498,11 +766,19 @@ dig_usage(FILE *f)
 	    "  +tcp             use TCP\n"
 	    "  +norec           do not ask for recursion (RD off)\n"
 	    "  +short           only the answers' data\n"
-	    "  +time=S, +tries=N  timeout per try (seconds) and UDP tries\n");
+	    "  +time=S, +tries=N  timeout per try (seconds) and UDP tries\n"
+	    "  -f FILE          one query per line of FILE (its arguments "
+	    "after these)\n"
+	    "  AXFR, IXFR       zone transfers (over TCP; IXFR with "
+	    "ixfr=SERIAL)\n"
+	    "Exit codes (dig's): 0 an answer came (NXDOMAIN too), 1 usage "
+	    "(or a server\nname with no address), 8 a batch file that cannot "
+	    "be read, 9 no server\nanswered, 10 an internal error.\n");
 }
 
-int
-dig_main(int argc, char **argv)
+/* One run of dig: argv's query (a line of -f's file, or the command's). */
+static int
+dig_run(int argc, char **argv)
 {
 	struct dig *d = calloc(1, sizeof(*d));
 	const char *name = NULL, *rev = NULL;
@@ -511,7 +787,7 @@ dig_main(int argc, char **argv)
 	size_t off = 0;
 
 	if (d == NULL)
-		return 1;
+		return 10;
 	d->port = 53;
 	d->qtype = DNS_T_A;
 	d->qclass = DNS_C_IN;
@@ -586,7 +862,8 @@ dig_main(int argc, char **argv)
 				d->timeout_ms = atol(o + 5) * 1000;
 			else if (strncmp(o, "tries=", 6) == 0 && atoi(o + 6) > 0)
 				d->tries = atoi(o + 6);
-			else if (strncmp(o, "retry=", 6) == 0)
+			else if (strncmp(o, "retry=", 6) == 0 &&
+			    atoi(o + 6) >= 0)
 				d->tries = atoi(o + 6) + 1;
 			else {
 				fprintf(stderr, "camada dig: unknown option '%s'\n", a);
@@ -595,6 +872,18 @@ dig_main(int argc, char **argv)
 		} else if (a[0] == '-') {
 			fprintf(stderr, "camada dig: unknown option '%s'\n", a);
 			goto usage;
+		} else if (strncasecmp(a, "ixfr=", 5) == 0 && !have_type) {
+			char *end;
+			unsigned long v = strtoul(a + 5, &end, 10);
+			if (*end || end == a + 5 || v > 0xffffffffUL) {
+				fprintf(stderr, "camada dig: bad serial in "
+				    "'%s'\n", a);
+				goto usage;
+			}
+			d->qtype = DNS_T_IXFR;
+			d->ixfr = 1;
+			d->ixfr_serial = (uint32_t)v;
+			have_type = 1;
 		} else if (name == NULL && !rev) {
 			name = a;
 		} else if (!have_type &&
@@ -623,14 +912,25 @@ dig_main(int argc, char **argv)
 			d->qtype = DNS_T_NS;
 		if (dns_name_from_text(name, strlen(name), (const uint8_t *)"",
 		    d->qname, NULL) < 0) {
-			fprintf(stderr, "camada dig: bad name '%s'\n", name);
-			goto usage;
+			/* dig: fatal(), exit 10, no usage text */
+			fprintf(stderr, "camada dig: '%s' is not a legal "
+			    "name\n", name);
+			rc = 10;
+			goto out;
 		}
 	}
+	if (d->qtype == DNS_T_IXFR && !d->ixfr) {
+		/* dig's words, and it asks for A instead */
+		fprintf(stderr, ";; Warning, ixfr requires a serial number\n");
+		d->qtype = DNS_T_A;
+	}
+	/* zone transfers go over TCP by themselves, as dig's */
+	if (d->qtype == DNS_T_AXFR || d->qtype == DNS_T_IXFR)
+		d->tcp = 1;
 	d->arena_mem = malloc(DNS_ARENA_SIZE);
 	d->loop = loop_new();
 	if (d->arena_mem == NULL || d->loop == NULL) {
-		rc = 1;
+		rc = 10;
 		goto out;
 	}
 	dns_arena_init(&d->arena, d->arena_mem, DNS_ARENA_SIZE);
@@ -655,7 +955,7 @@ dig_main(int argc, char **argv)
 		 * literals too), and no address for the name */
 		fprintf(stderr, "camada dig: couldn't get address for '%s': "
 		    "not found\n", d->server);
-		rc = 1;
+		rc = 1;	/* dig 9.18 too */
 		goto out;
 	}
 	sock_addr_set_port(&d->addr, d->port);
@@ -663,15 +963,77 @@ dig_main(int argc, char **argv)
 	if (!d->shortf)
 		printf("\n; <<>> camada dig <<>>%s\n;; global options: +cmd\n",
 		    d->cmdline);
-	rc = dig_one(d);
+	rc = d->qtype == DNS_T_AXFR || d->qtype == DNS_T_IXFR ? dig_xfr(d) :
+	    dig_one(d);
 	goto out;
 usage:
 	dig_usage(stderr);
-	rc = 2;
+	rc = 1;
 out:
 	if (d->loop)
 		loop_free(d->loop);
 	free(d->arena_mem);
 	free(d);
 	return rc;
+}
+
+/* The longest line of a -f file, and the most words on it. */
+#define DIG_BATCH_LINE 4096
+#define DIG_BATCH_ARGS 64
+#define DIG_BATCH_MAX (16 * 1024 * 1024)
+
+/* -f FILE: each line is a query with its own arguments, after those of
+ * the command line (as dig's batch mode). Returns the worst exit code. */
+static int
+dig_batch(int argc, char **argv, int fi)
+{
+	const char *file = argv[fi + 1];
+	char err[512], *text = NULL, *line, *save = NULL;
+	size_t len = 0;
+	int rc = 0;
+
+	if (file_read_all(file, DIG_BATCH_MAX, &text, &len, NULL, err,
+	    sizeof(err)) < 0) {
+		/* dig 9.18's words and code (its man page's 8, not the
+		 * 10 of fatal()) */
+		fprintf(stderr, "%s: %s\ncamada dig: couldn't open specified "
+		    "batch file\n", file, err);
+		return 8;
+	}
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char *av[DIG_BATCH_ARGS + 64], *w, *ws = NULL;
+		int ac = 0, r;
+
+		for (int i = 0; i < argc && ac < 64; i++)
+			if (i != fi && i != fi + 1)
+				av[ac++] = argv[i];
+		for (w = strtok_r(line, " \t\r", &ws); w != NULL &&
+		    ac < DIG_BATCH_ARGS + 63; w = strtok_r(NULL, " \t\r", &ws))
+			av[ac++] = w;
+		if (ac == argc - 2 || line[0] == '#' || line[0] == ';')
+			continue;	/* a blank line or a comment */
+		av[ac] = NULL;
+		r = dig_run(ac, av);
+		if (r > rc)
+			rc = r;
+	}
+	free(text);
+	return rc;
+}
+
+int
+dig_main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-f") != 0)
+			continue;
+		if (i + 1 >= argc) {
+			fprintf(stderr, "camada dig: -f needs a value\n");
+			dig_usage(stderr);
+			return 1;
+		}
+		return dig_batch(argc, argv, i);
+	}
+	return dig_run(argc, argv);
 }

@@ -399,10 +399,14 @@ echo_client_main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (host == NULL)
-		host = "127.0.0.1";
-	if (port == NULL)
-		port = "12000";
+	/* both are needed, as the help says (nc without a port is a usage
+	 * error too) */
+	if (host == NULL || port == NULL) {
+		fprintf(stderr, "camada echo: %s\n", host == NULL ?
+		    "HOST and PORT are needed" : "PORT is needed");
+		client_usage(stderr);
+		return 2;
+	}
 	memset(&ec, 0, sizeof(ec));
 	ec.host = host;
 	ec.port = atoi(port);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "http/http_client_int.h"
+#include "http/http_field.h"
 
 #define HC_PROGRESS_MIN (256 * 1024)
 
@@ -21,6 +22,8 @@ struct output {
 	const struct hc_opts *o;
 	int fd;				/* -1 until the first byte */
 	bool failed;
+	bool binary;			/* a NUL for a terminal: refused */
+	bool range_err;			/* -C, and the server sent all */
 	struct hc_xfer *x;
 	bool progress;
 	double last_draw, start;
@@ -31,12 +34,13 @@ out_open(struct output *out)
 {
 	if (out->fd >= 0)
 		return 0;
-	if (out->o->out_file == NULL) {
+	if (out->o->out_file == NULL || strcmp(out->o->out_file, "-") == 0) {
 		out->fd = STDOUT_FILENO;
 		return 0;
 	}
-	out->fd = open(out->o->out_file, O_WRONLY | O_CREAT | O_TRUNC |
-	    O_CLOEXEC, 0644);
+	/* -C: what is there stays, the rest goes after it */
+	out->fd = open(out->o->out_file, O_WRONLY | O_CREAT | O_CLOEXEC |
+	    (out->o->resume_from > 0 ? O_APPEND : O_TRUNC), 0644);
 	return out->fd < 0 ? -1 : 0;
 }
 
@@ -91,7 +95,25 @@ static int
 out_sink(void *arg, const uint8_t *p, size_t n)
 {
 	struct output *out = arg;
+	const struct hc_xfer *x = out->x;
 
+	if (out->o->resume_from > 0 && !out->o->head && x->status == 416)
+		return 0;	/* curl: nothing left to get, not an error */
+	if (out->o->resume_from > 0 && !out->o->head && x->status == 200) {
+		/* the whole body again: fine only if it is what we have */
+		if (x->r.has_content_length &&
+		    x->r.content_length == (uint64_t)out->o->resume_from)
+			return 0;
+		out->range_err = true;
+		return -1;
+	}
+	/* curl's check: a NUL in the first 2000 bytes for a terminal, when
+	 * no -o (even "-o -") was given */
+	if (out->o->out_file == NULL && (x->bytes < n || x->bytes - n < 2000) &&
+	    memchr(p, 0, n) != NULL && isatty(STDOUT_FILENO)) {
+		out->binary = true;
+		return -1;
+	}
 	if (out_open(out) < 0) {
 		out->failed = true;
 		return -1;
@@ -108,13 +130,118 @@ out_sink(void *arg, const uint8_t *p, size_t n)
 		n -= (size_t)w;
 	}
 	if (out->progress && !out->o->head) {
-		const struct hc_xfer *x = out->x;
 		if ((x->r.has_content_length &&
 		    x->r.content_length > HC_PROGRESS_MIN) ||
 		    x->bytes > HC_PROGRESS_MIN)
 			progress_draw(out, false);
 	}
 	return 0;
+}
+
+/* ---- -w FORMAT: curl's --write-out ------------------------------------- */
+
+static double
+secs_since(const struct hc_ctx *ctx, double t)
+{
+	return t > 0 ? (t - ctx->t0) / 1000 : 0;
+}
+
+/* One %{name}: its text into out. 0, or -1 for a name we do not know. */
+static int
+write_var(const struct hc_ctx *ctx, const struct hc_xfer *x, int rc,
+    const char *name, size_t n, char *out, size_t outsz)
+{
+	char host[SOCK_ADDR_STRLEN];
+	const struct http_header *h;
+
+#define VAR(s) (n == sizeof(s) - 1 && memcmp(name, s, n) == 0)
+	if (VAR("http_code") || VAR("response_code"))
+		snprintf(out, outsz, "%03d", x->status);
+	else if (VAR("size_download"))
+		snprintf(out, outsz, "%llu", (unsigned long long)x->bytes);
+	else if (VAR("size_header"))
+		snprintf(out, outsz, "%zu", x->head_len);
+	else if (VAR("size_request"))
+		snprintf(out, outsz, "%zu", x->req.len);
+	else if (VAR("time_total"))
+		snprintf(out, outsz, "%.6f", (hc_now_ms() - ctx->t0) / 1000);
+	else if (VAR("time_connect"))
+		snprintf(out, outsz, "%.6f", secs_since(ctx, x->t_connected));
+	else if (VAR("time_pretransfer"))
+		snprintf(out, outsz, "%.6f", secs_since(ctx, x->t_sent));
+	else if (VAR("time_starttransfer"))
+		snprintf(out, outsz, "%.6f", secs_since(ctx, x->t_first));
+	else if (VAR("url_effective"))
+		snprintf(out, outsz, "%s", x->url.str[0] ? x->url.str :
+		    ctx->o->url);
+	else if (VAR("url"))
+		snprintf(out, outsz, "%s", ctx->o->url);
+	else if (VAR("content_type")) {
+		h = x->head ? http_header_find(x->r.headers, x->r.nheaders,
+		    "Content-Type") : NULL;
+		snprintf(out, outsz, "%.*s", h ? (int)h->value.n : 0,
+		    h ? (const char *)h->value.p : "");
+	} else if (VAR("num_redirects"))
+		snprintf(out, outsz, "%d", x->hops);
+	else if (VAR("num_connects"))
+		snprintf(out, outsz, "%u", ctx->conns_opened);
+	else if (VAR("redirect_url"))
+		snprintf(out, outsz, "%s", x->has_location && !x->follow ?
+		    x->location : "");
+	else if (VAR("remote_ip"))
+		snprintf(out, outsz, "%s", x->has_remote ?
+		    sock_addr_host(&x->remote, host, sizeof(host)) : "");
+	else if (VAR("remote_port")) {
+		if (x->has_remote)
+			snprintf(out, outsz, "%d", sock_addr_port(&x->remote));
+		else
+			out[0] = '\0';
+	} else if (VAR("scheme"))
+		snprintf(out, outsz, "%s", x->url.scheme[0] ? "HTTP" : "");
+	else if (VAR("exitcode"))
+		snprintf(out, outsz, "%d", rc);
+	else if (VAR("errormsg"))
+		snprintf(out, outsz, "%s", rc ? x->err : "");
+	else if (VAR("method"))
+		snprintf(out, outsz, "%s", x->method);
+	else
+		return -1;
+#undef VAR
+	return 0;
+}
+
+/* Writes fmt to stdout with %{name} replaced and \n, \r, \t, %% read as
+ * curl reads them; an unknown name is a warning and prints nothing. */
+static void
+write_out(const struct hc_ctx *ctx, const struct hc_xfer *x, const char *fmt,
+    int rc)
+{
+	char val[HTTP_CLIENT_URL_MAX + 300];
+
+	for (const char *p = fmt; *p; p++) {
+		if (p[0] == '%' && p[1] == '%') {
+			putchar('%');
+			p++;
+		} else if (p[0] == '%' && p[1] == '{' &&
+		    strchr(p + 2, '}') != NULL) {
+			const char *name = p + 2, *end = strchr(name, '}');
+			if (write_var(ctx, x, rc, name, (size_t)(end - name),
+			    val, sizeof(val)) == 0)
+				fputs(val, stdout);
+			else
+				fprintf(stderr, "camada get: unknown "
+				    "--write-out variable: '%.*s'\n",
+				    (int)(end - name), name);
+			p = end;
+		} else if (p[0] == '\\' && (p[1] == 'n' || p[1] == 'r' ||
+		    p[1] == 't')) {
+			putchar(p[1] == 'n' ? '\n' : p[1] == 'r' ? '\r' : '\t');
+			p++;
+		} else {
+			putchar(*p);
+		}
+	}
+	fflush(stdout);
 }
 
 static void
@@ -126,7 +253,7 @@ static int
 single_fetch(struct hc_ctx *ctx)
 {
 	const struct hc_opts *o = ctx->o;
-	struct output out = { o, -1, false, NULL, false, 0, 0 };
+	struct output out = { o, -1, false, false, false, NULL, false, 0, 0 };
 	struct hc_xfer *x = malloc(sizeof(*x));
 	const char *method;
 	int rc;
@@ -138,7 +265,7 @@ single_fetch(struct hc_ctx *ctx)
 	hc_xfer_init(x, method);
 	x->follow = o->follow;
 	x->fail = o->fail;
-	x->print_head = o->head;
+	x->print_head = o->head || o->include;
 	x->sink = out_sink;
 	x->sink_arg = &out;
 	if (o->has_data) {
@@ -168,7 +295,20 @@ single_fetch(struct hc_ctx *ctx)
 		progress_draw(&out, true);
 	if (rc == HC_OK && out.fd < 0 && out_open(&out) < 0)
 		out.failed = true;	/* an empty body still makes -o FILE */
-	if (out.failed) {
+	if (out.binary) {
+		/* curl's words; its exit code, and no second message */
+		if (!o->silent)
+			fprintf(stderr, "camada get: warning: Binary output "
+			    "can mess up your terminal. Use \"--output -\" to "
+			    "tell camada get to output it to your terminal "
+			    "anyway, or consider \"--output <FILE>\" to save "
+			    "to a file.\n");
+		rc = HC_WRITE;
+	} else if (out.range_err) {
+		fprintf(stderr, "camada get: HTTP server doesn't seem to "
+		    "support byte ranges. Cannot resume.\n");
+		rc = HC_RANGE;
+	} else if (out.failed) {
 		fprintf(stderr, "camada get: failed writing to %s: %s\n",
 		    o->out_file ? o->out_file : "stdout", strerror(errno));
 		rc = HC_WRITE;
@@ -184,6 +324,8 @@ single_fetch(struct hc_ctx *ctx)
 		    o->out_file, strerror(errno));
 		rc = HC_WRITE;
 	}
+	if (o->write_out)
+		write_out(ctx, x, o->write_out, rc);
 	hc_xfer_reset(x);
 	free(x);
 	return rc;
@@ -194,13 +336,35 @@ single_fetch(struct hc_ctx *ctx)
 static void
 usage(FILE *f)
 {
-	fprintf(f,
+	fputs(
 	    "usage: camada get [OPTIONS] URL\n"
-	    "Fetches URL (http://host[:port]/path?query, http://[::1]:8080/) "
-	    "over HTTP/1.1\nwith persistent connections and writes the body "
-	    "to standard output.\n"
+	    "Fetches URL (http://host[:port]/path?query, http://[::1]:8080/; "
+	    "without a\nscheme, http://) over HTTP/1.1 with persistent "
+	    "connections and writes the\nbody to standard output (not "
+	    "binary to a terminal: 23 unless -o -).\n"
 	    "\n"
-	    "  -o, --output FILE        write the body to FILE\n"
+	    "  -o, --output FILE        write the body to FILE (\"-\": "
+	    "stdout, binary too)\n"
+	    "  -O, --remote-name        write it to the URL's last path "
+	    "segment\n"
+	    "  -i, --include            the response headers before the "
+	    "body\n"
+	    "  -r, --range RANGE        ask for bytes RANGE (\"0-99\", "
+	    "\"100-\")\n"
+	    "  -C, --continue-at N|-    resume at byte N (-: the output "
+	    "file's size)\n"
+	    "  -w, --write-out FORMAT   after the transfer, print FORMAT "
+	    "with curl's\n"
+	    "                           %{http_code} %{size_download} "
+	    "%{time_total}\n"
+	    "                           %{url_effective} %{content_type} "
+	    "%{num_redirects}\n"
+	    "                           %{remote_ip} %{remote_port} "
+	    "%{time_connect}\n"
+	    "                           %{time_starttransfer} %{size_header} "
+	    "%{exitcode}\n"
+	    "                           ... and \\n; @FILE reads FORMAT "
+	    "from FILE\n"
 	    "  -I, --head               HEAD; print the response headers\n"
 	    "  -v, --verbose            request and response headers on "
 	    "stderr (> and <)\n"
@@ -258,9 +422,10 @@ usage(FILE *f)
 	    "server\n"
 	    "   8  unparseable response          55  send failure\n"
 	    "  18  body shorter than announced   56  receive failure (reset)\n"
-	    "  22  HTTP status >= 400 with -f\n"
+	    "  22  HTTP status >= 400 with -f   33  -C: the server ignored "
+	    "the range\n"
 	    "With --page the exit code is the first failed object's (22 with "
-	    "-f for any\nobject's status >= 400).\n");
+	    "-f for any\nobject's status >= 400).\n", f);
 }
 
 static int
@@ -435,8 +600,14 @@ parse_args(int argc, char **argv, struct hc_opts *o)
 			o->pipeline = true, takes = false;
 		} else if (IS("--no-keepalive", "--no-keepalive")) {
 			o->no_keepalive = true, takes = false;
+		} else if (IS("-i", "--include")) {
+			o->include = true, takes = false;
+		} else if (IS("-O", "--remote-name")) {
+			o->remote_name = true, takes = false;
 		} else if (v == NULL && a[0] == '-' && a[1] != '\0') {
 			if (IS("-o", "--output") || IS("-X", "--request") ||
+			    IS("-r", "--range") || IS("-C", "--continue-at") ||
+			    IS("-w", "--write-out") ||
 			    IS("-d", "--data") || IS("-H", "--header") ||
 			    IS("-m", "--max-time") ||
 			    IS("--data-binary", "--data-binary") ||
@@ -487,6 +658,44 @@ parse_args(int argc, char **argv, struct hc_opts *o)
 		} else if (IS("--parallel", "--parallel")) {
 			if (opt_int(a, v, 1, 64, &o->parallel) < 0)
 				return HC_USAGE;
+		} else if (IS("-r", "--range")) {
+			/* curl's check: digits, '-' and ',' only */
+			if (v[0] == '\0' || v[strspn(v, "0123456789-,")] ||
+			    strlen(v) > 128) {
+				fprintf(stderr, "camada get: -r: bad range "
+				    "'%s'\n", v);
+				return HC_USAGE;
+			}
+			o->range = v;
+		} else if (IS("-C", "--continue-at")) {
+			o->resume_auto = strcmp(v, "-") == 0;
+			if (!o->resume_auto) {
+				char *end;
+				errno = 0;
+				long long k = strtoll(v, &end, 10);
+				if (errno || end == v || *end || k < 0) {
+					fprintf(stderr, "camada get: -C: "
+					    "expected an offset or '-', not "
+					    "'%s'\n", v);
+					return HC_USAGE;
+				}
+				o->resume_from = k;
+			}
+		} else if (IS("-w", "--write-out")) {
+			if (v[0] == '@') {
+				size_t n;
+				free(o->owned[2]);
+				o->owned[2] = read_file(v + 1, false, &n);
+				if (o->owned[2] == NULL) {
+					fprintf(stderr, "camada get: -w: "
+					    "cannot read %s: %s\n", v + 1,
+					    strerror(errno));
+					return HC_READ;
+				}
+				o->write_out = o->owned[2];
+			} else {
+				o->write_out = v;
+			}
 		} else if (IS("--cookie-jar", "--cookie-jar")) {
 			o->cookie_jar = v;
 		} else if (IS("--cache", "--cache")) {
@@ -523,11 +732,68 @@ unknown:
 		    "--help)\n");
 		return HC_USAGE;
 	}
-	if (o->page && (o->head || o->has_data || o->method || o->out_file)) {
+	if (o->page && (o->head || o->has_data || o->method || o->out_file ||
+	    o->remote_name || o->include || o->range || o->resume_auto ||
+	    o->resume_from || o->write_out)) {
 		fprintf(stderr,
-		    "camada get: --page fetches with GET and prints "
-		    "a table; it does not go with -I, -d, -X or -o\n");
+		    "camada get: --page fetches with GET and prints a table; "
+		    "it does not go with -I, -d, -X, -o, -O, -i, -r, -C or "
+		    "-w\n");
 		return HC_USAGE;
+	}
+	return -1;
+}
+
+/* curl's guess for a URL without "scheme://": http. Then -O's name, -C's
+ * offset and the Range field. -1 to go on, else an exit code. */
+static int
+finish_args(struct hc_opts *o)
+{
+	if (strstr(o->url, "://") == NULL) {
+		size_t n = strlen(o->url) + sizeof("http://");
+		if ((o->owned[0] = malloc(n)) == NULL)
+			return HC_NOMEM;
+		snprintf(o->owned[0], n, "http://%s", o->url);
+		o->url = o->owned[0];
+	}
+	if (o->remote_name) {
+		/* the last segment of the path, query and fragment left out */
+		const char *p = strstr(o->url, "://") + 3;
+		size_t end;
+
+		p += strcspn(p, "/?#");
+		end = strcspn(p, "?#");
+		const char *seg = p;
+		for (size_t i = 0; i < end; i++)
+			if (p[i] == '/')
+				seg = p + i + 1;
+		if (seg == p + end) {
+			fprintf(stderr, "camada get: Remote file name has no "
+			    "length!\n");
+			return HC_WRITE;
+		}
+		if ((o->owned[1] = strndup(seg, (size_t)(p + end - seg))) ==
+		    NULL)
+			return HC_NOMEM;
+		o->out_file = o->owned[1];
+	}
+	if (o->resume_auto && o->out_file && strcmp(o->out_file, "-") != 0) {
+		struct stat st;
+		if (stat(o->out_file, &st) == 0)
+			o->resume_from = (int64_t)st.st_size;
+	}
+	if (o->resume_from > 0 || o->range) {
+		if (o->nheaders == sizeof(o->headers) / sizeof(o->headers[0])) {
+			fprintf(stderr, "camada get: too many -H\n");
+			return HC_USAGE;
+		}
+		if (o->resume_from > 0)
+			snprintf(o->range_hdr, sizeof(o->range_hdr),
+			    "Range: bytes=%lld-", (long long)o->resume_from);
+		else
+			snprintf(o->range_hdr, sizeof(o->range_hdr),
+			    "Range: bytes=%s", o->range);
+		o->headers[o->nheaders++] = o->range_hdr;
 	}
 	return -1;
 }
@@ -544,8 +810,12 @@ http_client_main(int argc, char **argv)
 	o.max_redirs = 10;
 	o.parallel = 1;
 	rc = parse_args(argc, argv, &o);
+	if (rc < 0)
+		rc = finish_args(&o);
 	if (rc >= 0) {
 		free(o.data);
+		for (int i = 0; i < 3; i++)
+			free(o.owned[i]);
 		return rc;
 	}
 	if (hc_ctx_init(&ctx, &o) < 0) {
@@ -569,5 +839,7 @@ http_client_main(int argc, char **argv)
 	hc_ctx_free(&ctx);
 	http_client_cookie_jar_free(&ctx.jar);
 	free(o.data);
+	for (int i = 0; i < 3; i++)
+		free(o.owned[i]);
 	return rc;
 }

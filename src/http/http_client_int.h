@@ -30,6 +30,7 @@ enum {
 	HC_NOMEM = 27,		/* out of memory (the request head over
 				 * HC_MAX_REQUEST, as curl) */
 	HC_TIMEOUT = 28,	/* --max-time or --connect-timeout */
+	HC_RANGE = 33,		/* -C: the server ignored the Range */
 	HC_REDIRS = 47,		/* more than --max-redirs redirects */
 	HC_EMPTY = 52,		/* the server closed without answering */
 	HC_SEND = 55,		/* sending failed */
@@ -68,6 +69,15 @@ struct hc_opts {
 	const char *cache_dir;
 	bool use_resolver;		/* --resolver: names through DNS */
 	struct sock_addr resolver;
+	bool include;			/* -i: the head before the body */
+	bool remote_name;		/* -O: -o the URL's last segment */
+	const char *range;		/* -r RANGE, as given */
+	bool resume_auto;		/* -C -: from -o FILE's size */
+	int64_t resume_from;		/* -C N, or what -C - found; 0: none */
+	const char *write_out;		/* -w FORMAT (@FILE read already) */
+	char *owned[3];			/* the URL with http:// added, -O's
+					 * name, -w @FILE's text */
+	char range_hdr[160];		/* "Range: bytes=...", in headers[] */
 };
 
 struct hc_lane;
@@ -125,6 +135,10 @@ struct hc_xfer {
 	int status;			/* 0: no response */
 	uint64_t bytes;			/* body bytes delivered */
 	double connect_ms;		/* 0 when the connection was reused */
+	double t_connected;		/* monotonic ms: the connection was
+					 * ready (made or taken) */
+	struct sock_addr remote;	/* the peer it went to (has_remote) */
+	bool has_remote;
 	bool reused;
 	double t_sent, t_first, t_done;	/* monotonic ms */
 	bool from_cache;

@@ -1045,6 +1045,7 @@ on_upstream(void *arg, enum upstream_ev ev, const struct upstream_result *r)
 			    u->host, sock_addr_host(r->addr, as, sizeof(as)),
 			    u->port, hc->id);
 	}
+	x->t_connected = hc_now_ms();
 	l->hc = hc;
 	/* send now, not a pass later: this runs from the loop (a task or
 	 * the conn's own CONNECTED), where writing to it is allowed */
@@ -1086,6 +1087,8 @@ lane_send(struct hc_lane *l, struct hc_xfer *x)
 		return xerr(x, HC_SEND, "send failure: %s",
 		    strerror(ENOBUFS)), HC_SEND;
 	x->t_sent = hc_now_ms();
+	x->remote = c->peer;		/* for -w %{remote_ip} */
+	x->has_remote = true;
 	return HC_OK;
 }
 

@@ -794,11 +794,15 @@ def test_exit_refused():
 
 
 def test_exit_bad_url():
-    for u in ("http://", "notaurl", "http://exa mple.com/", "http://h:99999/",
-              "http://[::1/"):
+    # "notaurl" left this list in issue 8: without a scheme a URL is taken
+    # as http://, as curl does, so it is a host that does not resolve (6)
+    for u in ("http://", "http://exa mple.com/", "http://h:99999/",
+              "http://[::1/", "h:99999/", "[::1/"):
         r = get(u)
         assert r.returncode == 3, u
         assert b"malformed URL" in r.stderr
+    r = get("notaurl.invalid")
+    assert r.returncode == 6
 
 
 def test_exit_unknown_host():
