@@ -521,7 +521,8 @@ server_run(const struct global_conf *g, struct instance *in, int n)
 		nworkers = METRICS_MAX_WORKERS;
 	log_set_role("parent");
 	if (metrics_init(nworkers) < 0) {
-		fprintf(stderr, "camada: metrics: %s\n", strerror(errno));
+		log_stderr(LOG_ERROR, NULL, 0, "camada: metrics: %s",
+		    strerror(errno));
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -535,7 +536,8 @@ server_run(const struct global_conf *g, struct instance *in, int n)
 
 	for (int i = 0; i < n; i++) {
 		if (in[i].svc->setup && in[i].svc->setup(&in[i], err) < 0) {
-			fprintf(stderr, "camada: %s\n", err);
+			/* the log is open: a JSON log stays JSON */
+			log_stderr(LOG_ERROR, NULL, 0, "camada: %s", err);
 			server_instances_free(in, n);
 			return listen_failed ? 1 : 2;
 		}

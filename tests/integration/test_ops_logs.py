@@ -245,3 +245,21 @@ def test_resolver_logs_queries_only_when_asked(camada, tmp_path):
     wait_until(lambda: srv.output().count("answers=1") == 2, "2 debug lines")
     assert all("[debug]" in l for l in srv.output().splitlines()
                if "answers=" in l), srv.output()
+
+
+def test_setup_error_in_json_mode_is_json(camada, tmpconf):
+    """A setup that fails after the log is open (here a port in use) says
+    so in the log's format."""
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    conf = tmpconf("log-format = json\n[echo]\nlisten = 127.0.0.1:%d\n"
+                   % busy.getsockname()[1])
+    srv = camada("serve", "-c", conf, listeners=0)
+    try:
+        assert srv.proc.wait(10 * SLOW) == 1
+    finally:
+        busy.close()
+    srv.kill()
+    errs = logged(srv, lambda o: o["level"] == "error")
+    assert errs and "in use" in errs[0]["msg"], srv.output()
