@@ -492,8 +492,8 @@ log_summary(const char *why)
 	if (log_get_format() == LOG_JSON) {
 		if (buf_append_str(&b, "\"metrics\":") == 0 &&
 		    metrics_summary_json(&b) == 0)
-			log_msg_json(LOG_INFO, (const char *)buf_data(&b), b.len,
-			    "metrics (%s)", why);
+			log_msg_json(LOG_INFO, (const char *)buf_data(&b),
+			    b.len, "metrics (%s)", why);
 	} else if (metrics_summary(&b) == 0 && b.len > 0) {
 		log_info("metrics (%s):", why);
 		const char *p = (const char *)buf_data(&b), *end = p + b.len;

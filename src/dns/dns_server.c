@@ -578,8 +578,8 @@ zone_loaded(struct dns_state *st, int i, int rc, struct dns_dbzone *z,
 	dns_name_to_text(old->origin, name, sizeof(name));
 	if (rc < 0) {
 		metric_inc(m.reload_errors);
-		log_msg(error, "dns: reloading %s: %s (keeping serial %u)", name,
-		    err, old->serial);
+		log_msg(error, "dns: reloading %s: %s (keeping serial %u)",
+		    name, err, old->serial);
 		return;
 	}
 	st->db.zones[i] = z;

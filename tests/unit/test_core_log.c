@@ -478,7 +478,8 @@ TEST(core_log_once)
 	log_set_worker(-1);
 	log_close();
 	char *t = slurp(path);
-	ok(strstr(t, "[info] parent says\n") && strstr(t, "[info] worker 0 says\n"),
+	ok(strstr(t, "[info] parent says\n") &&
+	    strstr(t, "[info] worker 0 says\n"),
 	    "parent and worker 0 at their level");
 	ok(!strstr(t, "worker 1 says"), "worker 1 dropped at info");
 	ok(strstr(t, "[debug] worker 1 at debug\n") != NULL,
