@@ -110,10 +110,13 @@ integration-asan: build/asan/camada
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$(PYTHON) -m pytest -q -m "not slow" tests/integration
 
-# curl's rule: functions that keep causing CVEs stay out of the tree.
+# curl's rule: functions that keep causing CVEs stay out of the tree. Use
+# snprintf (not sprintf/strcpy/strcat/strncpy), buf_append/buf_printf for
+# text that grows, gmtime_r/localtime_r (not the static-buffer forms), and a
+# parse.h cursor or line_next (not strtok, gets).
 check-banned:
 	@! grep -nE '\b(gets|sprintf|vsprintf|strcat|strcpy|strtok|localtime|gmtime|asctime|ctime|strncpy)\s*\(' \
-	    src/*.c src/*/*.c src/*/*.h || { echo "banned function used (see STYLE.md)"; exit 1; }
+	    src/*.c src/*/*.c src/*/*.h || { echo "banned function used (see the comment above check-banned in the Makefile)"; exit 1; }
 
 test: deps
 	@$(MAKE) --no-print-directory check-banned all asan build/unit

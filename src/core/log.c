@@ -18,7 +18,8 @@ static struct {
 	enum log_level level;
 	enum log_format format;
 	char role[32];
-} lg = { 2, NULL, LOG_INFO, LOG_TEXT, "" };
+	int worker;	/* log_set_worker: -1 for no worker */
+} lg = { 2, NULL, LOG_INFO, LOG_TEXT, "", -1 };
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
@@ -126,66 +127,143 @@ write_all(int fd, const char *p, size_t n)
 	}
 }
 
-/* JSON string body: quotes, backslashes and control bytes escaped. */
-static void
-json_escape(char *dst, size_t cap, size_t *len, const char *s)
+/* A message longer than this is cut; a line without added members fits in
+ * LOG_LINE_MAX even when every byte of the message needs escaping. */
+#define LOG_MSG_MAX 2048
+#define LOG_LINE_MAX 4608
+#define LOG_JSON_MAX (1024 * 1024)
+
+/* Escapes s[0..n) into dst[0..cap) as the inside of a JSON string, stopping
+ * before a character whose escape would not fit. Returns the bytes written;
+ * *used (if not NULL) is how many bytes of s they hold. */
+static size_t
+json_escape_into(char *dst, size_t cap, const char *s, size_t n, size_t *used)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t n = *len;
+	size_t w = 0, i;
 
-	for (; *s && n + 7 < cap; s++) {
-		unsigned char c = (unsigned char)*s;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
 		if (c == '"' || c == '\\') {
-			dst[n++] = '\\';
-			dst[n++] = (char)c;
+			if (w + 2 > cap)
+				break;
+			dst[w++] = '\\';
+			dst[w++] = (char)c;
 		} else if (c < 0x20 || c >= 0x7f) {
 			/* control bytes, and bytes that may not be UTF-8: a
 			 * peer's bytes must never make the line invalid JSON */
-			dst[n++] = '\\';
-			dst[n++] = 'u';
-			dst[n++] = '0';
-			dst[n++] = '0';
-			dst[n++] = hex[c >> 4];
-			dst[n++] = hex[c & 15];
+			if (w + 6 > cap)
+				break;
+			dst[w++] = '\\';
+			dst[w++] = 'u';
+			dst[w++] = '0';
+			dst[w++] = '0';
+			dst[w++] = hex[c >> 4];
+			dst[w++] = hex[c & 15];
 		} else {
-			dst[n++] = (char)c;
+			if (w + 1 > cap)
+				break;
+			dst[w++] = (char)c;
 		}
 	}
-	*len = n;
+	if (used)
+		*used = i;
+	return w;
 }
 
-void
-log_vmsg(enum log_level level, const char *fmt, va_list ap)
+int
+log_json_escape(struct buf *out, const char *s, size_t n)
 {
-	char msg[2048], line[4608], ts[40];
+	size_t start = out->len, used;
+	char chunk[256];
+
+	/* through a small chunk: a worst-case reservation (6 n) could pass a
+	 * max that the escaped text itself fits */
+	while (n > 0) {
+		size_t w = json_escape_into(chunk, sizeof(chunk), s, n, &used);
+		if (buf_append(out, chunk, w) < 0) {
+			out->len = start;
+			return -1;
+		}
+		s += used;
+		n -= used;
+	}
+	return 0;
+}
+
+/* One line to fd. bare: in text mode the message alone (log_stderr). json,
+ * jn: members added to the JSON object. */
+static void
+emit(int fd, enum log_level level, int bare, const char *json, size_t jn,
+    const char *fmt, va_list ap)
+{
+	char msg[LOG_MSG_MAX], stack[LOG_LINE_MAX + 512], ts[40], *line = stack;
+	size_t n, cap = sizeof(stack);
 	struct timeval tv;
 	struct tm tm;
-	size_t n;
 	int k;
 
-	if (level > lg.level)
-		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (bare && lg.format != LOG_JSON) {
+		n = strlen(msg);
+		if (n == sizeof(msg) - 1)
+			n--; /* cut: the newline takes the last byte */
+		msg[n++] = '\n';
+		write_all(fd, msg, n);
+		return;
+	}
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
 	k = (int)strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(ts + k, sizeof(ts) - (size_t)k, ".%03dZ", (int)(tv.tv_usec / 1000));
 
-	if (lg.format == LOG_JSON) {
-		k = snprintf(line, sizeof(line),
-		    "{\"ts\":\"%s\",\"level\":\"%s\",\"pid\":%d,\"role\":\"",
-		    ts, level_names[level], (int)getpid());
-		n = (size_t)k;
-		json_escape(line, sizeof(line) - 16, &n, lg.role);
-		n += (size_t)snprintf(line + n, sizeof(line) - n, "\",\"msg\":\"");
-		json_escape(line, sizeof(line) - 16, &n, msg);
-		n += (size_t)snprintf(line + n, sizeof(line) - n, "\"}\n");
-	} else {
-		k = snprintf(line, sizeof(line), "%s [%s] %s%s%s\n", ts,
+	if (lg.format != LOG_JSON) {
+		k = snprintf(line, cap, "%s [%s] %s%s%s\n", ts,
 		    level_names[level], lg.role, lg.role[0] ? ": " : "", msg);
-		n = (size_t)k < sizeof(line) ? (size_t)k : sizeof(line) - 1;
+		n = (size_t)k < cap ? (size_t)k : cap - 1;
+		write_all(fd, line, n);
+		return;
 	}
-	write_all(lg.fd, line, n);
+	if (json == NULL || jn > LOG_JSON_MAX)
+		jn = 0;
+	if (jn > 0 && LOG_LINE_MAX + 1 + jn > cap) {
+		cap = LOG_LINE_MAX + 1 + jn;
+		if ((line = malloc(cap)) == NULL) {
+			line = stack; /* the line without its members */
+			cap = sizeof(stack);
+			jn = 0;
+		}
+	}
+	/* the head and the role take under 300 bytes; the message gets the
+	 * rest of LOG_LINE_MAX but 16, room enough for the closing bytes */
+	n = (size_t)snprintf(line, cap,
+	    "{\"ts\":\"%s\",\"level\":\"%s\",\"pid\":%d,\"role\":\"",
+	    ts, level_names[level], (int)getpid());
+	n += json_escape_into(line + n, 6 * sizeof(lg.role), lg.role,
+	    strlen(lg.role), NULL);
+	memcpy(line + n, "\",\"msg\":\"", 9);
+	n += 9;
+	n += json_escape_into(line + n, LOG_LINE_MAX - 16 - n, msg, strlen(msg),
+	    NULL);
+	line[n++] = '"';
+	if (jn > 0) {
+		line[n++] = ',';
+		memcpy(line + n, json, jn);
+		n += jn;
+	}
+	line[n++] = '}';
+	line[n++] = '\n';
+	write_all(fd, line, n);
+	if (line != stack)
+		free(line);
+}
+
+void
+log_vmsg(enum log_level level, const char *fmt, va_list ap)
+{
+	if (level > lg.level)
+		return;
+	emit(lg.fd, level, 0, NULL, 0, fmt, ap);
 }
 
 void
@@ -195,6 +273,55 @@ log_msg(enum log_level level, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	log_vmsg(level, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_msg_json(enum log_level level, const char *json, size_t n,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > lg.level)
+		return;
+	va_start(ap, fmt);
+	emit(lg.fd, level, 0, json, n, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_stderr(enum log_level level, const char *json, size_t n,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(2, level, 1, json, n, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_set_worker(int idx)
+{
+	lg.worker = idx;
+}
+
+enum log_level
+log_once_level(enum log_level level)
+{
+	return lg.worker > 0 ? LOG_DEBUG : level;
+}
+
+void
+log_once(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	level = log_once_level(level);
+	if (level > lg.level)
+		return;
+	va_start(ap, fmt);
+	emit(lg.fd, level, 0, NULL, 0, fmt, ap);
 	va_end(ap);
 }
 

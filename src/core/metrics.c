@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "core/log.h"
 #include "core/metrics.h"
 
 struct metric {
@@ -287,6 +288,20 @@ metrics_render(struct buf *out)
 	return 0;
 }
 
+/* What the summary shows of m: a counter's or gauge's value, a
+ * histogram's count. */
+static int64_t
+summary_value(const struct metric *m)
+{
+	uint64_t v = 0;
+
+	if (m->type != METRIC_HISTOGRAM)
+		return value_of(m);
+	for (int b = 0; b <= m->nbounds; b++)
+		v += sum_slot(m->slot + b);
+	return (int64_t)v;
+}
+
 int
 metrics_summary(struct buf *out)
 {
@@ -294,13 +309,7 @@ metrics_summary(struct buf *out)
 		return 0;
 	for (int i = 0; i < nreg; i++) {
 		struct metric *m = &reg[i];
-		uint64_t v = 0;
-		if (m->type == METRIC_HISTOGRAM) {
-			for (int b = 0; b <= m->nbounds; b++)
-				v += sum_slot(m->slot + b);
-		} else {
-			v = (uint64_t)value_of(m);
-		}
+		int64_t v = summary_value(m);
 		if (v == 0)
 			continue;
 		if (put_series(out, m->name, m->type == METRIC_HISTOGRAM ?
@@ -309,4 +318,41 @@ metrics_summary(struct buf *out)
 			return -1;
 	}
 	return 0;
+}
+
+int
+metrics_summary_json(struct buf *out)
+{
+	size_t start = out->len;
+	struct buf key;
+	int first = 1, rc = -1;
+
+	/* the series' text as metrics_summary writes it, then escaped: label
+	 * values are quoted */
+	buf_init(&key, sizeof(reg[0].name) + sizeof(reg[0].labels) + 16);
+	if (buf_append_str(out, "{") < 0)
+		goto out;
+	for (int i = 0; shm && i < nreg; i++) {
+		struct metric *m = &reg[i];
+		int64_t v = summary_value(m);
+		if (v == 0)
+			continue;
+		buf_reset(&key);
+		if (put_series(&key, m->name, m->type == METRIC_HISTOGRAM ?
+		    "_count" : "", m->labels, "") < 0 ||
+		    buf_append_str(out, first ? "\"" : ",\"") < 0 ||
+		    log_json_escape(out, (const char *)buf_data(&key),
+		    key.len) < 0 ||
+		    buf_printf(out, "\":%lld", (long long)v) < 0)
+			goto out;
+		first = 0;
+	}
+	if (buf_append_str(out, "}") < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0)
+		out->len = start;
+	buf_free(&key);
+	return rc;
 }

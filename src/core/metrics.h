@@ -61,7 +61,14 @@ int64_t metric_value(int id);
 
 /* Appends the whole registry in the Prometheus text format. */
 int metrics_render(struct buf *out);
-/* A short human summary: one "name{labels} value" line per non-zero metric. */
+/* A short human summary: one "name{labels} value" line per non-zero metric
+ * (a histogram's is its _count). */
 int metrics_summary(struct buf *out);
+/* The same summary as one JSON object, {"name{labels}":value,...}: each
+ * key the series as metrics_summary writes it (so "dns_queries_total{
+ * transport=\"udp\",rcode=\"NOERROR\"}"), "{}" when every metric is zero or
+ * before metrics_init. Returns 0, or -1 when out would pass its max (out
+ * keeps what it had). */
+int metrics_summary_json(struct buf *out) BUF_WUR;
 
 #endif

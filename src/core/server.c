@@ -270,14 +270,26 @@ close_last_listener(struct instance *in)
 		close(ls->fds[k]);
 }
 
+/* "camada: <system> listening on <addr>:<port> (<tcp|udp>)", the line tests
+ * and scripts wait for. In JSON mode the same text is the object's msg (so
+ * one pattern finds it in both modes), with the parts as members. */
 static void
 print_listener(const struct instance *in, int k)
 {
-	char as[SOCK_ADDR_STRLEN];
+	char as[SOCK_ADDR_STRLEN], js[SOCK_ADDR_STRLEN + 160];
+	const char *proto = in->ls[k].udp ? "udp" : "tcp";
+	const char *name = in->svc->name;
+	int n;
 
-	fprintf(stderr, "camada: %s listening on %s (%s)\n", in->svc->name,
-	    sock_addr_str(&in->ls[k].addr, as, sizeof(as)),
-	    in->ls[k].udp ? "udp" : "tcp");
+	sock_addr_str(&in->ls[k].addr, as, sizeof(as));
+	/* the service name and an address's text need no JSON escape */
+	n = snprintf(js, sizeof(js), "\"system\":\"%s\",\"listen\":\"%s\","
+	    "\"port\":%d,\"proto\":\"%s\"", name, as,
+	    sock_addr_port(&in->ls[k].addr), proto);
+	if (n < 0 || (size_t)n >= sizeof(js))
+		n = 0;
+	log_stderr(LOG_INFO, js, (size_t)n, "camada: %s listening on %s (%s)",
+	    name, as, proto);
 }
 
 int
@@ -443,6 +455,7 @@ worker_main(struct global_conf *g, struct instance *in, int n, int idx)
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	snprintf(role, sizeof(role), "worker %d", idx);
 	log_set_role(role);
+	log_set_worker(idx);
 	metrics_set_worker(idx);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.g = g;
@@ -524,13 +537,20 @@ describe_exit(int status, char *out, size_t n)
 		snprintf(out, n, "stopped");
 }
 
+/* The text format: a heading, then one line per metric. JSON: one object,
+ * {"msg":"metrics (why)","metrics":{"series":value,...}}. */
 static void
 log_summary(const char *why)
 {
 	struct buf b;
 
 	buf_init(&b, 1024 * 1024);
-	if (metrics_summary(&b) == 0 && b.len > 0) {
+	if (log_get_format() == LOG_JSON) {
+		if (buf_append_str(&b, "\"metrics\":") == 0 &&
+		    metrics_summary_json(&b) == 0)
+			log_msg_json(LOG_INFO, (const char *)buf_data(&b),
+			    b.len, "metrics (%s)", why);
+	} else if (metrics_summary(&b) == 0 && b.len > 0) {
 		log_info("metrics (%s):", why);
 		const char *p = (const char *)buf_data(&b), *end = p + b.len;
 		while (p < end) {
@@ -557,7 +577,8 @@ server_run(struct global_conf *g, struct instance *in, int n)
 		nworkers = METRICS_MAX_WORKERS;
 	log_set_role("parent");
 	if (metrics_init(nworkers) < 0) {
-		fprintf(stderr, "camada: metrics: %s\n", strerror(errno));
+		log_stderr(LOG_ERROR, NULL, 0, "camada: metrics: %s",
+		    strerror(errno));
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -581,7 +602,8 @@ server_run(struct global_conf *g, struct instance *in, int n)
 	}
 	for (int i = 0; i < n; i++) {
 		if (in[i].svc->setup && in[i].svc->setup(&in[i], err) < 0) {
-			fprintf(stderr, "camada: %s\n", err);
+			/* the log is open: a JSON log stays JSON */
+			log_stderr(LOG_ERROR, NULL, 0, "camada: %s", err);
 			server_instances_free(in, n);
 			return listen_failed ? 1 : 2;
 		}

@@ -51,6 +51,7 @@ struct resolver_conf {
 	uint64_t tcp_timeout;
 	long edns_size;
 	int tcp;
+	int log_queries;
 };
 
 #define R(f) offsetof(struct resolver_conf, f)
@@ -91,6 +92,8 @@ static const struct conf_key resolver_keys[] = {
 	{ "edns-size", CONF_INT, R(edns_size), "1232", 512, 4096,
 	    "EDNS payload size advertised upstream and to clients", 0 },
 	{ "tcp", CONF_BOOL, R(tcp), "on", 0, 0, "serve clients over TCP too", 0 },
+	{ "log-queries", CONF_BOOL, R(log_queries), "off", 0, 0,
+	    "log every query answered at info (off: at debug, as Unbound)", 0 },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, 0 },
 };
 
@@ -449,15 +452,20 @@ respond(struct rreq *r, uint16_t rcode, const struct dns_iter *it)
 		send_reply(r, buf, (size_t)len);
 }
 
+/* One line per answer, at info with log-queries = on; otherwise at debug,
+ * since a busy resolver's log would be little else (Unbound's default). */
 static void
 log_query(struct rreq *r, uint16_t rcode, size_t nans, const char *why)
 {
 	char name[DNS_NAME_TEXT_MAX], type[16], rc[16], peer[SOCK_ADDR_STRLEN];
+	enum log_level lv = r->st->cf->log_queries ? LOG_INFO : LOG_DEBUG;
 
+	if (lv > log_get_level())
+		return;
 	dns_name_to_text(r->qname, name, sizeof(name));
 	dns_type_to_text(r->qtype, type, sizeof(type));
 	dns_rcode_to_text(rcode, rc, sizeof(rc));
-	log_info("resolver: %s %s %s %s answers=%zu upstream=%d %llums%s%s",
+	log_msg(lv, "resolver: %s %s %s %s answers=%zu upstream=%d %llums%s%s",
 	    sock_addr_str(&r->from, peer, sizeof(peer)), name, type, rc, nans,
 	    r->sent < 0 ? 0 : r->sent,
 	    (unsigned long long)(loop_now(r->st->loop) - r->start),

@@ -569,12 +569,17 @@ zone_loaded(struct dns_state *st, int i, int rc, struct dns_dbzone *z,
 	struct zone_src *src = &st->src[i];
 	struct dns_dbzone *old = st->db.zones[i];
 	char name[DNS_NAME_TEXT_MAX];
+	/* on SIGHUP (force) every worker reads the zone and would say the
+	 * same: worker 0 says it; a restarted worker catching up speaks for
+	 * itself */
+	enum log_level info = force ? log_once_level(LOG_INFO) : LOG_INFO;
+	enum log_level error = force ? log_once_level(LOG_ERROR) : LOG_ERROR;
 
 	dns_name_to_text(old->origin, name, sizeof(name));
 	if (rc < 0) {
 		metric_inc(m.reload_errors);
-		log_error("dns: reloading %s: %s (keeping serial %u)", name, err,
-		    old->serial);
+		log_msg(error, "dns: reloading %s: %s (keeping serial %u)",
+		    name, err, old->serial);
 		return;
 	}
 	st->db.zones[i] = z;
@@ -582,7 +587,7 @@ zone_loaded(struct dns_state *st, int i, int rc, struct dns_dbzone *z,
 	if (z->serial != old->serial)
 		send_notify(st, z);
 	if (z->serial != old->serial || force)
-		log_info("dns: zone %s reloaded from %s: serial %u, %zu "
+		log_msg(info, "dns: zone %s reloaded from %s: serial %u, %zu "
 		    "records", name, src->file, z->serial, z->nrecords);
 	dns_dbzone_unref(old); /* a transfer in flight keeps its copy */
 }

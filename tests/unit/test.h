@@ -29,4 +29,8 @@ void test_check(int cond, const char *file, int line, const char *fmt, ...)
  * valid until the next call. */
 const void *test_guard(const void *p, size_t n);
 
+/* 1 when p[0..n) is exactly one JSON value (RFC 8259 syntax, whitespace
+ * around it allowed), else 0 (tests/unit/test_json.c). */
+int test_json_valid(const char *p, size_t n);
+
 #endif

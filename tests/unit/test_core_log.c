@@ -1,6 +1,7 @@
 /* test_core_log.c - the process log: JSON lines that a JSON parser accepts
- * (quotes and control bytes escaped), level filtering, text format, reopen
- * after rotation. Logs go to a temp file that the test reads back. */
+ * (quotes and control bytes escaped), members added to them, the lines for
+ * standard error, log_once, level filtering, text format, reopen after
+ * rotation. Logs go to a temp file that the test reads back. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,6 +285,209 @@ TEST(core_log_levels_text)
 	ok(log_level_parse("Debug", &lv) == 0 && lv == LOG_DEBUG, "Debug");
 	ok(log_level_parse("verbose", &lv) == -1, "unknown level");
 	ok(log_level_parse("", &lv) == -1, "empty level");
+}
+
+/* Counts the lines of t (each must end in LF). */
+static int
+count_lines(const char *t)
+{
+	int n = 0;
+
+	for (; *t; t++)
+		n += *t == '\n';
+	return n;
+}
+
+TEST(core_log_json_escape)
+{
+	struct buf b;
+	const char in[] = "a\"b\\c\n\x01\x7f\xff/";
+	const char want[] = "a\\\"b\\\\c\\u000a\\u0001\\u007f\\u00ff/";
+
+	buf_init(&b, 1024);
+	ok(log_json_escape(&b, in, sizeof(in) - 1) == 0, "escape");
+	ok(b.len == sizeof(want) - 1 &&
+	    memcmp(buf_data(&b), want, b.len) == 0, "escaped as JSON: %.*s",
+	    (int)b.len, (const char *)buf_data(&b));
+	ok(log_json_escape(&b, "", 0) == 0 && b.len == sizeof(want) - 1,
+	    "nothing to escape");
+	buf_free(&b);
+
+	buf_init(&b, 8);
+	ok(log_json_escape(&b, "ab", 2) == 0 && b.len == 2, "fits");
+	ok(log_json_escape(&b, "\n\n", 2) == -1 && b.len == 2,
+	    "past max: -1, the buffer keeps what it had");
+	buf_free(&b);
+}
+
+TEST(core_log_json_members)
+{
+	static struct jfield f[8];
+	char path[256];
+	struct buf big;
+
+	snprintf(path, sizeof(path), "%s", tmp_path("members.log"));
+	unlink(path);
+	ok(log_open(path, LOG_INFO, LOG_JSON) == 0, "open");
+	log_set_role("parent");
+	const char m[] = "\"port\":53,\"proto\":\"udp\"";
+	log_msg_json(LOG_INFO, m, sizeof(m) - 1, "hello %d", 1);
+	log_msg_json(LOG_DEBUG, m, sizeof(m) - 1, "dropped at info");
+	log_msg_json(LOG_WARN, NULL, 0, "no members");
+	/* members far larger than a line: one line all the same */
+	buf_init(&big, 1 << 20);
+	if (buf_append_str(&big, "\"big\":\"") < 0)
+		abort();
+	for (int i = 0; i < 20000; i++)
+		if (buf_append_str(&big, "x\\\"y") < 0)
+			abort();
+	if (buf_append_str(&big, "\"") < 0)
+		abort();
+	log_msg_json(LOG_ERROR, (const char *)buf_data(&big), big.len,
+	    "large");
+	log_close();
+
+	char *t = slurp(path), *l = t, *nl;
+	ok(count_lines(t) == 3, "3 lines (%d)", count_lines(t));
+	nl = strchr(l, '\n');
+	int n = nl ? jparse(l, (size_t)(nl - l), f, 8) : -1;
+	ok(n == 7, "7 members (%d): %.120s", n, l);
+	ok(n > 0 && strcmp(jget(f, n, "msg"), "hello 1") == 0 &&
+	    strcmp(jget(f, n, "port"), "53") == 0 &&
+	    strcmp(jget(f, n, "proto"), "udp") == 0 &&
+	    strcmp(jget(f, n, "role"), "parent") == 0, "members after msg");
+	l = nl ? nl + 1 : l;
+	nl = strchr(l, '\n');
+	n = nl ? jparse(l, (size_t)(nl - l), f, 8) : -1;
+	ok(n == 5 && strcmp(jget(f, n, "msg"), "no members") == 0,
+	    "NULL members: the plain object");
+	l = nl ? nl + 1 : l;
+	nl = strchr(l, '\n');
+	ok(nl && (size_t)(nl - l) > big.len &&
+	    test_json_valid(l, (size_t)(nl - l)) &&
+	    strstr(l, "\"msg\":\"large\",\"big\":\"x\\\"y") != NULL,
+	    "large members whole, valid JSON (%zu bytes)",
+	    nl ? (size_t)(nl - l) : 0);
+	free(t);
+	buf_free(&big);
+
+	/* the text format leaves members out */
+	unlink(path);
+	ok(log_open(path, LOG_INFO, LOG_TEXT) == 0, "open text");
+	log_msg_json(LOG_INFO, m, sizeof(m) - 1, "hello %d", 2);
+	log_close();
+	t = slurp(path);
+	ok(strstr(t, "[info] parent: hello 2\n") && !strstr(t, "port") &&
+	    count_lines(t) == 1, "text: the message only: %s", t);
+	free(t);
+	unlink(path);
+	log_restore();
+}
+
+/* Runs fn with standard error sent to path; returns what it got. */
+static char *
+capture_stderr(const char *path, void (*fn)(void))
+{
+	int saved = dup(2), fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	if (saved < 0 || fd < 0)
+		return strdup("");
+	dup2(fd, 2);
+	close(fd);
+	fn();
+	dup2(saved, 2);
+	close(saved);
+	char *t = slurp(path);
+	unlink(path);
+	return t;
+}
+
+static void
+stderr_lines(void)
+{
+	const char m[] = "\"system\":\"echo\",\"port\":12000";
+
+	log_stderr(LOG_INFO, m, sizeof(m) - 1,
+	    "camada: echo listening on %s (tcp)", "127.0.0.1:12000");
+	log_info("an ordinary line");
+}
+
+TEST(core_log_on_stderr)
+{
+	static struct jfield f[8];
+	char path[256], logpath[256];
+
+	snprintf(path, sizeof(path), "%s", tmp_path("stderr.out"));
+	snprintf(logpath, sizeof(logpath), "%s", tmp_path("file.log"));
+	/* text, log to stderr, at level error: the line as it is, always */
+	log_open(NULL, LOG_ERROR, LOG_TEXT);
+	log_set_role("parent");
+	char *t = capture_stderr(path, stderr_lines);
+	ok(strcmp(t, "camada: echo listening on 127.0.0.1:12000 (tcp)\n") == 0,
+	    "text: bare line, whatever the level: '%s'", t);
+	free(t);
+
+	/* JSON: the same text as msg, the members after it */
+	log_open(NULL, LOG_INFO, LOG_JSON);
+	t = capture_stderr(path, stderr_lines);
+	ok(count_lines(t) == 2, "two lines (%d)", count_lines(t));
+	char *nl = strchr(t, '\n');
+	int n = nl ? jparse(t, (size_t)(nl - t), f, 8) : -1;
+	ok(n == 7 && strcmp(jget(f, n, "msg"),
+	    "camada: echo listening on 127.0.0.1:12000 (tcp)") == 0 &&
+	    strcmp(jget(f, n, "system"), "echo") == 0 &&
+	    strcmp(jget(f, n, "port"), "12000") == 0 &&
+	    strcmp(jget(f, n, "level"), "info") == 0, "JSON: %s", t);
+	ok(nl && test_json_valid(nl + 1, strlen(nl + 1) - 1),
+	    "the ordinary line is JSON too");
+	free(t);
+
+	/* with log = FILE: the line still goes to standard error */
+	unlink(logpath);
+	ok(log_open(logpath, LOG_INFO, LOG_TEXT) == 0, "open file");
+	t = capture_stderr(path, stderr_lines);
+	log_close();
+	char *lf = slurp(logpath);
+	ok(strstr(t, "listening on") && !strstr(t, "ordinary"),
+	    "stderr has the listening line only: %s", t);
+	ok(!strstr(lf, "listening on") && strstr(lf, "ordinary"),
+	    "the file has the rest: %s", lf);
+	free(t);
+	free(lf);
+	unlink(logpath);
+	log_restore();
+}
+
+TEST(core_log_once)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s", tmp_path("once.log"));
+	unlink(path);
+	ok(log_open(path, LOG_INFO, LOG_TEXT) == 0, "open");
+	ok(log_once_level(LOG_ERROR) == LOG_ERROR, "no worker: as asked");
+	log_once(LOG_INFO, "parent says");
+	log_set_worker(0);
+	ok(log_once_level(LOG_WARN) == LOG_WARN, "worker 0: as asked");
+	log_once(LOG_INFO, "worker 0 says");
+	log_set_worker(1);
+	ok(log_once_level(LOG_ERROR) == LOG_DEBUG, "worker 1: debug");
+	log_once(LOG_ERROR, "worker 1 says");
+	log_set_level(LOG_DEBUG);
+	log_once(LOG_ERROR, "worker 1 at debug");
+	log_set_worker(-1);
+	log_close();
+	char *t = slurp(path);
+	ok(strstr(t, "[info] parent says\n") &&
+	    strstr(t, "[info] worker 0 says\n"),
+	    "parent and worker 0 at their level");
+	ok(!strstr(t, "worker 1 says"), "worker 1 dropped at info");
+	ok(strstr(t, "[debug] worker 1 at debug\n") != NULL,
+	    "worker 1 at debug level");
+	ok(count_lines(t) == 3, "3 lines (%d)", count_lines(t));
+	free(t);
+	unlink(path);
+	log_restore();
 }
 
 TEST(core_log_reopen)

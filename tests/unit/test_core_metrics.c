@@ -320,6 +320,53 @@ TEST(core_metrics_render)
 	buf_free(&out);
 }
 
+static int
+has(const char *t, size_t n, const char *s)
+{
+	return memmem(t, n, s, strlen(s)) != NULL;
+}
+
+TEST(core_metrics_summary_json)
+{
+	double bounds[] = { 0.1, 1 };
+	int a = metric_counter("t_core_sj_total", "code=\"2xx\"", "by code");
+	int z = metric_counter("t_core_sj_zero_total", "", "stays zero");
+	int h = metric_histogram("t_core_sj_seconds", "", "latency", bounds, 2);
+	struct buf out;
+
+	ok(a >= 0 && z >= 0 && h >= 0, "registered");
+	ok(metrics_init(2) == 0, "init");
+	metrics_set_worker(0);
+	metric_add(a, 2);
+	metric_observe(h, 0.5);
+	metrics_set_worker(1);
+	metric_add(a, 3);
+	metric_observe(h, 5);
+
+	buf_init(&out, 1 << 20);
+	if (buf_append_str(&out, "x") < 0) /* appends after what is there */
+		abort();
+	ok(metrics_summary_json(&out) == 0, "summary");
+	const char *t = (const char *)buf_data(&out) + 1;
+	size_t n = out.len - 1;
+	ok(test_json_valid(t, n), "one JSON value: %.*s", (int)n, t);
+	ok(n >= 2 && t[0] == '{' && t[n - 1] == '}', "an object");
+	ok(has(t, n, "\"t_core_sj_total{code=\\\"2xx\\\"}\":5"),
+	    "labelled counter, summed, quotes escaped");
+	ok(has(t, n, "\"t_core_sj_seconds_count\":2"),
+	    "histogram: its count");
+	ok(!has(t, n, "t_core_sj_zero_total"), "zeros left out");
+	buf_free(&out);
+
+	buf_init(&out, 16);
+	if (buf_append_str(&out, "keep") < 0)
+		abort();
+	ok(metrics_summary_json(&out) == -1 && out.len == 4 &&
+	    memcmp(buf_data(&out), "keep", 4) == 0,
+	    "too small: -1, the buffer as it was");
+	buf_free(&out);
+}
+
 TEST(core_metrics_render_interleaved)
 {
 	/* Labelled series of one name registered apart (as lazily
