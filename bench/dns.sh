@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/dns.sh - camada's DNS servers against the anchors, all driven by
-# dnsperf with the anchor's settings (/work/shared/anchors/dns.txt): the
+# dnsperf with the anchor's settings (the anchor runs' anchors/dns.txt): the
 # authoritative server against NSD, and the resolver against Unbound (warm
 # cache, and miss-heavy: every query a miss sent to the authoritative server).
 # The same zone and query files, the server pinned to one core and dnsperf to

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/http.sh - camada's HTTP server against nginx and h2o, the anchors of
-# /work/shared/anchors/http.txt, measured the same way: wrk -t1 --latency,
+# the anchor runs' anchors/http.txt, measured the same way: wrk -t1 --latency,
 # the server pinned to one core and wrk to the other, one worker each, fresh
 # server per run, rounds alternated, medians, the server's CPU time per
 # request from /proc/PID/stat over its process tree, camada's ratios; then

@@ -297,7 +297,9 @@ server_conf_reload_worker(struct global_conf *g, struct instance *in, int n)
 	int m = reload_read(&cf, &g2, nw, 0, err);
 
 	if (m < 0) {
-		log_error("reload: %s; keeping the running configuration", err);
+		/* every worker reads the same file: one says it */
+		log_once(LOG_ERROR, "reload: %s; keeping the running "
+		    "configuration", err);
 		goto out;
 	}
 	reload_globals(g, &g2);
@@ -310,8 +312,9 @@ server_conf_reload_worker(struct global_conf *g, struct instance *in, int n)
 			if (!is_restart_key(svc, k->name))
 				field_swap(k, run->conf, nw[j].conf);
 		if (svc->reload(run, err) < 0) {
-			log_error("reload: %s:%d: [%s] %s; keeping its running "
-			    "configuration", run->file, run->line, svc->name, err);
+			log_once(LOG_ERROR, "reload: %s:%d: [%s] %s; keeping its "
+			    "running configuration", run->file, run->line,
+			    svc->name, err);
 			for (const struct conf_key *k = svc->keys; k->name; k++)
 				if (!is_restart_key(svc, k->name))
 					field_swap(k, run->conf, nw[j].conf);

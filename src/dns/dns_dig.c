@@ -24,6 +24,7 @@
 #include "dns/dns_dig.h"
 #include "dns/dns_iter.h"
 #include "dns/dns_query.h"
+#include "dns/dns_resolver.h"
 #include "dns/dns_stub.h"
 #include "dns/dns_text.h"
 #include "dns/dns_wire.h"
@@ -32,7 +33,6 @@
 #define TRACE_MAX_STEPS 32		/* referrals */
 #define TRACE_MAX_QUERIES 64		/* with the name servers' look-ups */
 #define TRACE_DEPTH 4			/* nested look-ups of name servers */
-#define TRACE_HINTS_MAX (4 * 1024 * 1024)
 #define TRACE_CACHE_BYTES (4 * 1024 * 1024)
 
 struct dig {
@@ -703,26 +703,20 @@ dig_trace(struct dig *d)
 	struct dns_iter_hints *h = malloc(sizeof(*h));
 	struct dns_iter_conf cf;
 	struct dns_cache *cache;
-	char err[512], *text = NULL;
-	size_t len = 0;
+	char err[CONF_ERR_LEN];
+	const char *from;
 	int rc;
 
 	if (h == NULL)
 		return 1;
-	if (file_read_all(d->hints, TRACE_HINTS_MAX, &text, &len, NULL, err,
-	    sizeof(err)) < 0) {
-		fprintf(stderr, "camada dig: %s: %s\n", d->hints, err);
-		free(h);
-		return 1;
-	}
-	if (dns_iter_hints_parse(h, d->hints, text, len, d->port, err,
-	    sizeof(err)) < 0) {
+	/* the same root as the resolver's when none is named: the system's
+	 * hints file, else the built-in IANA list */
+	if (resolver_hints_load(h, d->hints, RESOLVER_SYSTEM_HINTS, d->port,
+	    &from, err) < 0) {
 		fprintf(stderr, "camada dig: %s\n", err);
-		free(text);
 		free(h);
 		return 1;
 	}
-	free(text);
 	cache = dns_cache_new(TRACE_CACHE_BYTES, 86400, 3600);
 	if (cache == NULL) {
 		free(h);
@@ -733,7 +727,7 @@ dig_trace(struct dig *d)
 		dns_name_to_text(h->ns[i], nm, sizeof(nm));
 		printf(".\t\t\t3600000\tIN\tNS\t%s\n", nm);
 	}
-	printf(";; Root hints from %s\n\n", d->hints);
+	printf(";; Root hints from %s\n\n", from);
 	memset(&cf, 0, sizeof(cf));
 	cf.hints = h;
 	cf.port = d->port;
@@ -762,7 +756,10 @@ dig_usage(FILE *f)
 	    "  -x ADDR          reverse look-up (PTR) of an IPv4 or IPv6 address\n"
 	    "  -t TYPE, -c CLASS  the query type and class\n"
 	    "  +trace           resolve from the root hints, showing each step\n"
-	    "  --root-hints F   hints for +trace (default " DEFAULT_HINTS ")\n"
+	    "  --root-hints F   hints for +trace (default " DEFAULT_HINTS
+	    " when present,\n"
+	    "                   else " RESOLVER_SYSTEM_HINTS " or the built-in "
+	    "root servers)\n"
 	    "  +tcp             use TCP\n"
 	    "  +norec           do not ask for recursion (RD off)\n"
 	    "  +short           only the answers' data\n"
@@ -793,8 +790,8 @@ dig_run(int argc, char **argv)
 	d->qclass = DNS_C_IN;
 	d->timeout_ms = 2000;
 	d->tries = 3;
-	d->hints = access(DEFAULT_HINTS, R_OK) == 0 ? DEFAULT_HINTS :
-	    "/usr/share/dns/root.hints";
+	/* in a clone, the demo's hierarchy; elsewhere the real root */
+	d->hints = access(DEFAULT_HINTS, R_OK) == 0 ? DEFAULT_HINTS : NULL;
 	for (int i = 1; i < argc; i++) {
 		int w = snprintf(d->cmdline + off, sizeof(d->cmdline) - off, " %s",
 		    argv[i]);

@@ -195,7 +195,7 @@ dns_setup(struct instance *in, char *err)
 {
 	struct dns_conf *cf = in->conf;
 	struct dns_state *st;
-	char zerr[DNS_DB_ERR_MAX];
+	char zerr[CONF_ERR_LEN]; /* zone_src_parse writes CONF_ERR_LEN */
 
 	for (int t = 0; t < 2; t++)
 		for (int r = 0; r < RC_SLOTS; r++) {
@@ -229,24 +229,24 @@ dns_setup(struct instance *in, char *err)
 	st->opts.udp_max = (uint16_t)cf->udp_size_max;
 	st->opts.rotate = cf->rotate;
 	if (cf->zone.n == 0) {
-		fprintf(stderr, "camada: dns: no zone to serve (-z FILE or "
-		    "zone = FILE)\n");
-		exit(2);
+		snprintf(err, CONF_ERR_LEN, "dns: no zone to serve (-z FILE or "
+		    "zone = FILE)");
+		return -1;
 	}
 	if (!(cf->allow_transfer.n == 1 &&
 	    strcmp(cf->allow_transfer.v[0], "none") == 0) &&
-	    acl_from_strs(&st->xfr_acl, &cf->allow_transfer, err,
-	    CONF_ERR_LEN) < 0) {
-		fprintf(stderr, "camada: dns: allow-transfer: %s\n", err);
-		exit(2);
+	    acl_from_strs(&st->xfr_acl, &cf->allow_transfer, zerr,
+	    sizeof(zerr)) < 0) {
+		snprintf(err, CONF_ERR_LEN, "dns: allow-transfer: %s", zerr);
+		return -1;
 	}
 	for (int i = 0; i < cf->notify.n; i++) {
 		char why[SOCK_ERR_LEN];
 		if (sock_parse_host(cf->notify.v[i], 53,
 		    &st->notify[st->nnotify], why) < 0) {
-			fprintf(stderr, "camada: dns: notify %s: %s\n",
+			snprintf(err, CONF_ERR_LEN, "dns: notify %s: %s",
 			    cf->notify.v[i], why);
-			exit(2);
+			return -1;
 		}
 		st->nnotify++;
 	}
@@ -254,27 +254,27 @@ dns_setup(struct instance *in, char *err)
 		struct dns_dbzone *z;
 		struct zone_src *s = &st->src[st->nsrc];
 		if (st->nsrc == DNS_DB_MAX_ZONES) {
-			fprintf(stderr, "camada: dns: at most %d zones\n",
+			snprintf(err, CONF_ERR_LEN, "dns: at most %d zones",
 			    DNS_DB_MAX_ZONES);
-			exit(2);
+			return -1;
 		}
-		if (zone_src_parse(s, cf->zone.v[i], err) < 0) {
-			fprintf(stderr, "camada: dns: %s\n", err);
-			exit(2);
+		if (zone_src_parse(s, cf->zone.v[i], zerr) < 0) {
+			snprintf(err, CONF_ERR_LEN, "dns: %s", zerr);
+			return -1;
 		}
 		st->nsrc++;
 		if (dns_dbzone_load(s->file, s->has_origin ? s->origin : NULL,
 		    &z, zerr, sizeof(zerr)) < 0) {
-			fprintf(stderr, "%s\n", zerr);
-			exit(2);
+			snprintf(err, CONF_ERR_LEN, "%s", zerr);
+			return -1;
 		}
 		if (dns_db_add(&st->db, z) < 0) {
 			char name[DNS_NAME_TEXT_MAX];
 			dns_name_to_text(z->origin, name, sizeof(name));
-			fprintf(stderr, "%s: zone %s is served twice\n", s->file,
-			    name);
+			snprintf(err, CONF_ERR_LEN, "%s: zone %s is served twice",
+			    s->file, name);
 			dns_dbzone_unref(z);
-			exit(2);
+			return -1;
 		}
 		if (!s->has_origin) { /* reloads keep the apex */
 			memcpy(s->origin, z->origin, (size_t)z->origin_len);
