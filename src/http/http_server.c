@@ -74,8 +74,9 @@ static const struct conf_key http_keys[] = {
 	    "connections at once per worker", 0 },
 	{ "access-log", CONF_PATH, H(access_log), "off", 0, 0,
 	    "off, stderr or a file: one line per request", 0 },
-	{ "access-log-format", CONF_STR, H(access_log_format), "combined", 0, 0,
-	    "combined (Apache/nginx) or json", 0 },
+	{ "access-log-format", CONF_STR, H(access_log_format), "auto", 0, 0,
+	    "combined (Apache/nginx), json, or auto: combined unless on "
+	    "stderr with log-format = json", 0 },
 	{ "metrics", CONF_BOOL, H(metrics), "on", 0, 0,
 	    "serve /metrics (Prometheus text format)", 0 },
 	{ "metrics-allow", CONF_STRS, H(metrics_allow), "127.0.0.0/8 ::1/128", 0, 0,
@@ -189,9 +190,10 @@ http_check(struct instance *in, char *err)
 		return -1;
 	}
 	if (strcmp(cf->access_log_format, "combined") != 0 &&
-	    strcmp(cf->access_log_format, "json") != 0) {
+	    strcmp(cf->access_log_format, "json") != 0 &&
+	    strcmp(cf->access_log_format, "auto") != 0) {
 		snprintf(err, CONF_ERR_LEN,
-		    "http: access-log-format '%s': combined or json",
+		    "http: access-log-format '%s': combined, json or auto",
 		    cf->access_log_format);
 		return -1;
 	}

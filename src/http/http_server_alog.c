@@ -19,7 +19,14 @@ http_server_alog_open(struct http_state *st)
 {
 	const char *path = st->cf->access_log;
 
-	st->alog_json = strcmp(st->cf->access_log_format, "json") == 0;
+	const char *fmt = st->cf->access_log_format;
+	int on_stderr = path && (strcmp(path, "stderr") == 0 ||
+	    strcmp(path, "-") == 0);
+
+	/* auto: Combined, unless the lines share stderr with a JSON log,
+	 * where one line that is not an object breaks every reader */
+	st->alog_json = strcmp(fmt, "json") == 0 || (strcmp(fmt, "auto") == 0 &&
+	    on_stderr && log_get_format() == LOG_JSON);
 	if (path == NULL || strcmp(path, "off") == 0) {
 		st->alog_fd = -1;
 		return 0;

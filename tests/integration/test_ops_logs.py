@@ -268,3 +268,21 @@ def test_setup_error_in_json_mode_is_json(camada, tmpconf):
     srv.kill()
     errs = logged(srv, lambda o: o["level"] == "error")
     assert errs and "in use" in errs[0]["msg"], srv.output()
+
+
+def test_access_log_on_stderr_follows_a_json_log(camada, tmpconf):
+    """access-log-format = auto (the default): an access log that shares
+    stderr with a JSON log is JSON too; a file keeps the Combined format."""
+    www = os.path.join(ROOT, "www")
+    conf = tmpconf("log-format = json\n[http]\nlisten = 127.0.0.1:0\n"
+                   "root = %s\naccess-log = stderr\n" % www)
+    srv = camada("serve", "-c", conf)
+    port = srv.port("http")
+    with urllib.request.urlopen("http://127.0.0.1:%d/" % port) as r:
+        assert r.status == 200
+    wait_until(lambda: any(o.get("status") == 200 or "GET" in str(o)
+                           for o in objects(srv) if "level" not in o),
+               "the access-log object")
+    srv.signal(signal.SIGTERM)
+    srv.proc.wait(10 * SLOW)
+    objects(srv)  # every line, the access log's included, is JSON
