@@ -244,11 +244,6 @@ write_out(const struct hc_ctx *ctx, const struct hc_xfer *x, const char *fmt,
 	fflush(stdout);
 }
 
-static void
-lane_done(struct hc_lane *l)
-{
-}
-
 static int
 single_fetch(struct hc_ctx *ctx)
 {
@@ -277,20 +272,8 @@ single_fetch(struct hc_ctx *ctx)
 	out.progress = !o->silent && isatty(STDERR_FILENO);
 	out.start = hc_now_ms();
 	rc = hc_xfer_set_url(x, o->url);
-	if (rc == HC_OK) {
-		struct hc_lane lane;
-
-		memset(&lane, 0, sizeof(lane));
-		lane.ctx = ctx;
-		lane.xs = &x;
-		lane.n = 1;
-		lane.depth = 1;
-		lane.pool_first = true;
-		lane.done = lane_done;
-		hc_lane_start(&lane);
-		hc_ctx_run(ctx);
-		rc = x->code;
-	}
+	if (rc == HC_OK)
+		rc = hc_run_one(ctx, x);
 	if (out.progress && !o->head && x->bytes > HC_PROGRESS_MIN)
 		progress_draw(&out, true);
 	if (rc == HC_OK && out.fd < 0 && out_open(&out) < 0)

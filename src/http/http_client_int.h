@@ -201,6 +201,9 @@ int hc_xfer_set_url(struct hc_xfer *x, const char *url);
  * until its done callback. Every exchange ends with x->code (HC_*) and
  * x->err; x->url is the URL of the last hop. */
 void hc_lane_start(struct hc_lane *l);
+/* Runs the one exchange x on a lane of its own (a parked connection first)
+ * until it is done. Returns x->code. */
+int hc_run_one(struct hc_ctx *ctx, struct hc_xfer *x);
 
 /* --page (http_client_page.c). Returns the exit code. */
 int http_client_page_run(struct hc_ctx *ctx);

@@ -289,11 +289,6 @@ worker_next(struct page_worker *w)
 }
 
 static void
-base_done(struct hc_lane *l)
-{
-}
-
-static void
 print_row(size_t i, const struct page_obj *o)
 {
 	const struct hc_xfer *x = o->x;
@@ -348,20 +343,8 @@ http_client_page_run(struct hc_ctx *ctx)
 	base->sink = mem_sink;
 	base->sink_arg = &html;
 	rc = hc_xfer_set_url(base, o->url);
-	if (rc == HC_OK) {
-		struct hc_lane lane;
-
-		memset(&lane, 0, sizeof(lane));
-		lane.ctx = ctx;
-		lane.xs = &base;
-		lane.n = 1;
-		lane.depth = 1;
-		lane.pool_first = true;
-		lane.done = base_done;
-		hc_lane_start(&lane);
-		hc_ctx_run(ctx);
-		rc = base->code;
-	}
+	if (rc == HC_OK)
+		rc = hc_run_one(ctx, base);
 	if (rc) {
 		fprintf(stderr, "camada get: %s\n", base->err);
 		hc_xfer_reset(base);

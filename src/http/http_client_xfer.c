@@ -1241,6 +1241,28 @@ lane_task(struct loop *loop, void *arg)
 	lane_step(arg);
 }
 
+static void
+run_one_done(struct hc_lane *l)
+{
+}
+
+int
+hc_run_one(struct hc_ctx *ctx, struct hc_xfer *x)
+{
+	struct hc_lane lane;
+
+	memset(&lane, 0, sizeof(lane));
+	lane.ctx = ctx;
+	lane.xs = &x;
+	lane.n = 1;
+	lane.depth = 1;
+	lane.pool_first = true;
+	lane.done = run_one_done;
+	hc_lane_start(&lane);
+	hc_ctx_run(ctx);
+	return x->code;
+}
+
 void
 hc_lane_start(struct hc_lane *l)
 {
