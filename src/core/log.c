@@ -193,7 +193,7 @@ log_json_escape(struct buf *out, const char *s, size_t n)
 
 /* One line to fd. bare: in text mode the message alone (log_stderr). json,
  * jn: members added to the JSON object. */
-static void
+static void __attribute__((format(printf, 6, 0)))
 emit(int fd, enum log_level level, int bare, const char *json, size_t jn,
     const char *fmt, va_list ap)
 {
