@@ -635,8 +635,9 @@ server_run(struct global_conf *g, struct instance *in, int n)
 		} else if (sig == SIGHUP) {
 			if (log_reopen() < 0)
 				log_error("reopening the log: %s", strerror(errno));
-			/* the workers re-read the file only if it is good; they
-			 * reopen their logs and reload zones either way */
+			/* the workers apply the bytes the parent accepted (never
+			 * the file itself); they reopen their logs and reload
+			 * zones either way */
 			if (conf_gen && server_conf_reload_parent(g, in, n) == 0)
 				(*conf_gen)++;
 			for (int i = 0; i < nworkers; i++)

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
+#include "core/file.h"
 #include "core/log.h"
 #include "core/server.h"
 #include "core/server_conf.h"
@@ -15,6 +17,56 @@
 static const char *conf_file;
 static const struct conf_section *conf_flags;
 static const struct service *const *conf_list;
+
+/* The bytes of the last file the parent accepted, shared with the workers
+ * (made in server_conf_set, before the fork). A worker parses these, never
+ * the file: the file may have changed since the parent's check, and a
+ * config the parent refused must not reach any worker. seq is odd while
+ * the parent writes (a seqlock: a reader copies, then checks seq). */
+struct conf_pub {
+	volatile unsigned seq;
+	size_t len;
+	char bytes[CONF_MAX_FILE + 1];
+};
+static struct conf_pub *pub;
+
+static void
+pub_write(const char *p, size_t n)
+{
+	pub->seq++;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	memcpy(pub->bytes, p, n);
+	pub->len = n;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	pub->seq++;
+}
+
+/* A private copy of the published bytes (NUL-ended), or NULL. */
+static char *
+pub_read(size_t *n)
+{
+	for (;;) {
+		unsigned s0 = pub->seq;
+		char *p;
+		size_t len;
+		if (s0 & 1)
+			continue; /* the parent is writing: a few microseconds */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		len = pub->len;
+		if (len > CONF_MAX_FILE)
+			len = CONF_MAX_FILE;
+		if ((p = malloc(len + 1)) == NULL)
+			return NULL;
+		memcpy(p, pub->bytes, len);
+		p[len] = '\0';
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (pub->seq == s0) {
+			*n = len;
+			return p;
+		}
+		free(p);
+	}
+}
 
 const char *
 server_conf_file(void)
@@ -29,6 +81,12 @@ server_conf_set(const char *file, const struct conf_section *flags,
 	conf_file = file;
 	conf_flags = flags;
 	conf_list = list;
+	if (file && pub == NULL) {
+		void *p = mmap(NULL, sizeof(*pub), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (p != MAP_FAILED)
+			pub = p; /* else SIGHUP only reopens logs (server.c) */
+	}
 }
 
 int
@@ -186,13 +244,33 @@ static int
 reload_read(struct conf *cf, struct global_conf *g, struct instance *out,
     int check, char *err)
 {
-	int n;
+	char why[128], *bytes;
+	size_t len;
+	int n, rc;
 
 	memset(g, 0, sizeof(*g));
-	if (conf_load(conf_file, cf, err) < 0)
+	/* the parent reads the file and checks it; a worker parses what the
+	 * parent accepted */
+	if (check) {
+		if (file_read_all(conf_file, CONF_MAX_FILE, &bytes, &len, NULL,
+		    why, sizeof(why)) < 0) {
+			snprintf(err, CONF_ERR_LEN, "%s: %s", conf_file, why);
+			conf_init(cf, conf_file);
+			return -1;
+		}
+	} else if (pub == NULL || (bytes = pub_read(&len)) == NULL) {
+		snprintf(err, CONF_ERR_LEN, "%s: out of memory", conf_file);
+		conf_init(cf, conf_file);
 		return -1;
+	}
+	rc = conf_parse(conf_file, (const uint8_t *)bytes, len, cf, err);
+	if (rc < 0) {
+		free(bytes);
+		return -1;
+	}
 	if (server_conf_override(cf, conf_flags) < 0) {
 		snprintf(err, CONF_ERR_LEN, "%s: out of memory", conf_file);
+		free(bytes);
 		return -1;
 	}
 	n = check ? server_conf_check(cf, conf_list, g, out,
@@ -205,6 +283,7 @@ reload_read(struct conf *cf, struct global_conf *g, struct instance *out,
 			    conf_file, key_line(&cf->sec[0], "log-level"),
 			    g->log_level);
 			server_instances_free(out, n);
+			free(bytes);
 			return -1;
 		}
 		if (strcmp(g->log_format, "text") != 0 &&
@@ -213,9 +292,13 @@ reload_read(struct conf *cf, struct global_conf *g, struct instance *out,
 			    "(text, json)", conf_file,
 			    key_line(&cf->sec[0], "log-format"), g->log_format);
 			server_instances_free(out, n);
+			free(bytes);
 			return -1;
 		}
 	}
+	if (n >= 0 && check && pub)
+		pub_write(bytes, len);
+	free(bytes);
 	return n;
 }
 
@@ -276,6 +359,17 @@ server_conf_reload_parent(struct global_conf *g, struct instance *in, int n)
 			    "running file's line)", conf_file, in[i].line,
 			    in[i].svc->name);
 	}
+	/* a worker forked from now on (a restart after a crash) starts from
+	 * what was accepted, not from the first file: its start must not
+	 * fail on a root the reload removed */
+	for (int j = 0; j < m; j++) {
+		struct instance *old = match_instance(in, n, &nw[j]);
+		if (old == NULL || nw[j].svc->reload == NULL)
+			continue;
+		for (const struct conf_key *k = nw[j].svc->keys; k->name; k++)
+			if (!is_restart_key(nw[j].svc, k->name))
+				field_swap(k, old->conf, nw[j].conf);
+	}
 	reload_globals(g, &g2);
 	log_info("reloaded %s", conf_file);
 	server_instances_free(nw, m);
@@ -284,9 +378,9 @@ server_conf_reload_parent(struct global_conf *g, struct instance *in, int n)
 	return 0;
 }
 
-/* A worker's half of a reload: the parent has checked the file; read it
- * again (it may have changed since: then nothing is applied) and hand each
- * running instance its section's new values. */
+/* A worker's half of a reload: parse the bytes the parent checked and
+ * published (never the file itself) and hand each running instance its
+ * section's new values. */
 void
 server_conf_reload_worker(struct global_conf *g, struct instance *in, int n)
 {
@@ -312,7 +406,9 @@ server_conf_reload_worker(struct global_conf *g, struct instance *in, int n)
 			if (!is_restart_key(svc, k->name))
 				field_swap(k, run->conf, nw[j].conf);
 		if (svc->reload(run, err) < 0) {
-			log_once(LOG_ERROR, "reload: %s:%d: [%s] %s; keeping its "
+			/* each worker's own failure (a descriptor it could not
+			 * open): every one is said */
+			log_error("reload: %s:%d: [%s] %s; keeping its "
 			    "running configuration", run->file, run->line,
 			    svc->name, err);
 			for (const struct conf_key *k = svc->keys; k->name; k++)

@@ -5,6 +5,7 @@ keeps the running one and names FILE:LINE, what needs a restart says so;
 line that asked for it."""
 import os
 import re
+import shutil
 import signal
 import socket
 import time
@@ -199,6 +200,65 @@ def test_a_restarted_worker_starts_with_the_reloaded_config(camada, tmp_path,
         if now and now != kids:
             break
         time.sleep(0.05)
+    st, head = wait_status(port, "/old.html", 308)
+    assert st == 308, head
+    assert srv.stop() == 0
+
+
+def restart_worker(srv):
+    kids = srv.children()
+    assert len(kids) == 1
+    os.kill(kids[0], signal.SIGKILL)
+    srv.wait_line(r"restarting")
+    deadline = time.time() + 5 * SLOW
+    while time.time() < deadline:
+        now = srv.children()
+        if now and now != kids:
+            return
+        time.sleep(0.05)
+
+
+def test_a_restarted_worker_survives_a_root_the_reload_removed(
+        camada, tmp_path, tmpconf):
+    """The worker forked after a crash starts from the accepted config, not
+    the first file, whose root is gone (review of the reload)."""
+    first = tmp_path / "first"
+    first.mkdir()
+    (first / "index.html").write_text("first\n")
+    root = site(tmp_path)
+    conf = tmpconf(http_conf(first, 0, workers=1))
+    srv = camada("serve", "-c", conf)
+    port = srv.port("http")
+    with open(conf, "w") as f:
+        f.write(http_conf(root, 0, workers=1))
+    srv.signal(signal.SIGHUP)
+    assert wait_status(port, "/new.html", 200)[0] == 200
+    shutil.rmtree(str(first))
+    restart_worker(srv)
+    st, head = wait_status(port, "/new.html", 200)
+    assert st == 200, head
+    assert srv.stop() == 0
+
+
+def test_workers_never_apply_a_file_the_parent_refused(camada, tmp_path,
+                                                       tmpconf):
+    """A file the parent's check refuses (a 999 redirect) reaches no worker,
+    not even one restarted after it was written."""
+    root = site(tmp_path)
+    conf = tmpconf(http_conf(root, 0, workers=1))
+    srv = camada("serve", "-c", conf)
+    port = srv.port("http")
+    with open(conf, "w") as f:
+        f.write(http_conf(root, 0, "redirect = /old.html /new.html 308\n",
+                          workers=1))
+    srv.signal(signal.SIGHUP)
+    assert wait_status(port, "/old.html", 308)[0] == 308
+    with open(conf, "w") as f:
+        f.write(http_conf(root, 0, "redirect = /old.html /new.html 999\n",
+                          workers=1))
+    srv.signal(signal.SIGHUP)
+    srv.wait_line(r"keeping the running configuration")
+    restart_worker(srv)
     st, head = wait_status(port, "/old.html", 308)
     assert st == 308, head
     assert srv.stop() == 0
