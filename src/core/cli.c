@@ -86,6 +86,27 @@ match_flag(const struct conf_key *keys, const char *arg, const char **inline_val
 	return NULL;
 }
 
+/* The value of flag argv[*i] matched to k: v when it came inline
+ * ("--key=v"), on/off for a bare boolean ("--udp", "--no-udp"), else the
+ * next argument (*i moves past it). 0, or -1 after saying it is missing. */
+static int
+flag_value(const struct conf_key *k, int neg, const char *cmd, int argc,
+    char **argv, int *i, const char **v)
+{
+	if (*v != NULL)
+		return 0;
+	if (k->type == CONF_BOOL) {
+		*v = neg ? "off" : "on";
+		return 0;
+	}
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "camada %s: %s needs a value\n", cmd, argv[*i]);
+		return -1;
+	}
+	*v = argv[++*i];
+	return 0;
+}
+
 /* Puts key=value into sec, replacing what the file said about that key the
  * first time the command line names it. */
 static int
@@ -162,15 +183,8 @@ cli_parse_globals(int argc, char **argv, const char *usage_line,
 			    a[0] == '-' ? "flag" : "argument", a);
 			goto usage_error;
 		}
-		if (k->type == CONF_BOOL && v == NULL) {
-			v = neg ? "off" : "on";
-		} else if (v == NULL) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "camada %s: %s needs a value\n", cmd, a);
-				goto usage_error;
-			}
-			v = argv[++i];
-		}
+		if (flag_value(k, neg, cmd, argc, argv, &i, &v) < 0)
+			goto usage_error;
 		if (cli_set(flags, k->name, v) < 0) {
 			fprintf(stderr, "camada %s: out of memory\n", cmd);
 			return -1;
@@ -263,15 +277,8 @@ cli_run_server(const struct service *svc, int argc, char **argv,
 			fprintf(stderr, "camada %s: unknown flag '%s'\n", cmd, a);
 			goto usage_error;
 		}
-		if (k->type == CONF_BOOL && v == NULL) {
-			v = neg ? "off" : "on";
-		} else if (v == NULL) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "camada %s: %s needs a value\n", cmd, a);
-				goto usage_error;
-			}
-			v = argv[++i];
-		}
+		if (flag_value(k, neg, cmd, argc, argv, &i, &v) < 0)
+			goto usage_error;
 		if (cli_set(to, k->name, v) < 0)
 			goto out;
 		/* -z a.zone b.zone: a list flag takes the bare words after it */

@@ -436,3 +436,28 @@ dns_stub_cancel(struct dns_stub *s)
 			dns_query_cancel(s->ask[i].q);
 	free(s);
 }
+
+static void *
+as_lookup_start(void *ctx, struct loop *loop, const char *host, int port,
+    upstream_resolved_cb *cb, void *arg)
+{
+	static const struct dns_stub_conf defaults;
+
+	return dns_stub_start(loop, ctx ? ctx : &defaults, host, port, cb,
+	    arg);
+}
+
+static void
+as_lookup_cancel(void *h)
+{
+	dns_stub_cancel(h);
+}
+
+void
+dns_stub_as_lookup(struct upstream_lookup *l, const struct dns_stub_conf *conf)
+{
+	l->start = as_lookup_start;
+	l->cancel = as_lookup_cancel;
+	/* upstream hands ctx back as it is; the stub only reads it */
+	l->ctx = (void *)(uintptr_t)conf;
+}

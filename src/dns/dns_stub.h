@@ -12,6 +12,7 @@
 
 #include "core/loop.h"
 #include "core/sock.h"
+#include "core/upstream.h"
 
 #define DNS_STUB_MAX 16		/* addresses delivered, at most */
 #define DNS_STUB_ERR_LEN 192
@@ -52,6 +53,12 @@ struct dns_stub *dns_stub_start(struct loop *loop,
     dns_stub_cb *cb, void *arg);
 /* Stops a lookup whose callback has not run: it will not run. */
 void dns_stub_cancel(struct dns_stub *s);
+
+/* Fills l so that core/upstream looks names up with dns_stub_start and conf
+ * (NULL: the defaults; else it must outlive the upstream). Every client
+ * and proxy that connects by name wires it this way. */
+void dns_stub_as_lookup(struct upstream_lookup *l,
+    const struct dns_stub_conf *conf);
 
 /* The first "nameserver" of a resolv.conf file (NULL: /etc/resolv.conf),
  * port 53. 0, or -1 with err. */

@@ -223,22 +223,6 @@ on_upstream(void *arg, enum upstream_ev ev, const struct upstream_result *r)
 	finish(ec, 1);
 }
 
-static void *
-lookup_start(void *ctx, struct loop *loop, const char *host, int port,
-    upstream_resolved_cb *cb, void *arg)
-{
-	struct dns_stub_conf conf;
-
-	memset(&conf, 0, sizeof(conf));
-	return dns_stub_start(loop, &conf, host, port, cb, arg);
-}
-
-static void
-lookup_cancel(void *h)
-{
-	dns_stub_cancel(h);
-}
-
 static int
 tcp_start(struct echo_client *ec)
 {
@@ -250,8 +234,7 @@ tcp_start(struct echo_client *ec)
 	uc.lim.in_max = ECHO_MAX_LINE;
 	uc.lim.timeout_ms = 0;		/* the reply's timer is ours */
 	uc.lim.linger_ms = 0;
-	uc.lookup.start = lookup_start;
-	uc.lookup.cancel = lookup_cancel;
+	dns_stub_as_lookup(&uc.lookup, NULL);
 	ec->up = upstream_new(ec->loop, &uc);
 	if (ec->up == NULL)
 		return -1;

@@ -308,21 +308,6 @@ redirect_method(struct hc_xfer *x)
 
 /* ---- the run: loop, pool, lookup, deadline ------------------------------- */
 
-static void *
-lookup_start(void *arg, struct loop *loop, const char *host, int port,
-    upstream_resolved_cb *cb, void *cbarg)
-{
-	struct hc_ctx *ctx = arg;
-
-	return dns_stub_start(loop, &ctx->stub, host, port, cb, cbarg);
-}
-
-static void
-lookup_cancel(void *h)
-{
-	dns_stub_cancel(h);
-}
-
 static void lane_timeout(struct hc_lane *l);
 static void lane_step(struct hc_lane *l);
 
@@ -366,9 +351,7 @@ hc_ctx_init(struct hc_ctx *ctx, const struct hc_opts *o)
 	uc.lim.timeout_ms = 0;			/* --max-time is the run's */
 	uc.lim.write_timeout_ms = 0;
 	uc.lim.linger_ms = 0;
-	uc.lookup.start = lookup_start;
-	uc.lookup.cancel = lookup_cancel;
-	uc.lookup.ctx = ctx;
+	dns_stub_as_lookup(&uc.lookup, &ctx->stub);
 	ctx->up = upstream_new(ctx->loop, &uc);
 	if (ctx->up == NULL) {
 		fprintf(stderr, "camada get: out of memory\n");

@@ -166,6 +166,18 @@ def camada():
             assert "runtime error:" not in out, out
 
 
+def wait_until(cond, what, timeout=10):
+    """cond()'s first true value, asked every 20 ms; fails after timeout
+    seconds (longer under the sanitizers) saying what it waited for."""
+    deadline = time.time() + timeout * SLOW
+    while True:
+        v = cond()
+        if v:
+            return v
+        assert time.time() < deadline, "timed out waiting for " + what
+        time.sleep(0.02)
+
+
 @pytest.fixture
 def tmpconf(tmp_path):
     """tmpconf(text) -> path of a config file holding text."""

@@ -14,7 +14,7 @@ import dns.message
 import dns.rcode
 import pytest
 
-from conftest import SLOW
+from conftest import SLOW, wait_until
 import resolver_testlib as rt
 
 
@@ -32,16 +32,6 @@ def start(camada, hier, *extra, workers=2, env=None):
     srv.udp = srv.port("resolver", "udp")
     wait_workers(srv, workers)
     return srv
-
-
-def wait_until(cond, what, timeout=10):
-    deadline = time.time() + timeout * SLOW
-    while True:
-        v = cond()
-        if v:
-            return v
-        assert time.time() < deadline, "timed out waiting for " + what
-        time.sleep(0.02)
 
 
 def wait_workers(srv, n, not_pids=()):

@@ -14,7 +14,7 @@ import dns.message
 import dns.query
 import dns.rcode
 
-from conftest import LISTEN_RE, ROOT, SLOW
+from conftest import LISTEN_RE, ROOT, SLOW, wait_until
 from resolver_testlib import free_udp_tcp_port
 
 ZONE = """$ORIGIN .
@@ -52,16 +52,6 @@ root-hints = %(hints)s
 upstream-port = %(port)d
 log-queries = on
 """
-
-
-def wait_until(cond, what, timeout=10):
-    deadline = time.time() + timeout * SLOW
-    while True:
-        v = cond()
-        if v:
-            return v
-        assert time.time() < deadline, "timed out waiting for " + what
-        time.sleep(0.02)
 
 
 def objects(srv):

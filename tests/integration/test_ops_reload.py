@@ -180,32 +180,8 @@ def test_what_needs_a_restart_is_logged_and_kept(camada, tmp_path, tmpconf):
     assert srv.stop() == 0
 
 
-def test_a_restarted_worker_starts_with_the_reloaded_config(camada, tmp_path,
-                                                            tmpconf):
-    root = site(tmp_path)
-    conf = tmpconf(http_conf(root, 0, workers=1))
-    srv = camada("serve", "-c", conf)
-    port = srv.port("http")
-    with open(conf, "a") as f:
-        f.write("redirect = /old.html /new.html 308\n")
-    srv.signal(signal.SIGHUP)
-    assert wait_status(port, "/old.html", 308)[0] == 308
-    kids = srv.children()
-    assert len(kids) == 1
-    os.kill(kids[0], signal.SIGKILL)
-    srv.wait_line(r"restarting")
-    deadline = time.time() + 5 * SLOW
-    while time.time() < deadline:
-        now = srv.children()
-        if now and now != kids:
-            break
-        time.sleep(0.05)
-    st, head = wait_status(port, "/old.html", 308)
-    assert st == 308, head
-    assert srv.stop() == 0
-
-
 def restart_worker(srv):
+    """SIGKILL the one worker; back when the parent has forked another."""
     kids = srv.children()
     assert len(kids) == 1
     os.kill(kids[0], signal.SIGKILL)
@@ -216,6 +192,22 @@ def restart_worker(srv):
         if now and now != kids:
             return
         time.sleep(0.05)
+
+
+def test_a_restarted_worker_starts_with_the_reloaded_config(camada, tmp_path,
+                                                            tmpconf):
+    root = site(tmp_path)
+    conf = tmpconf(http_conf(root, 0, workers=1))
+    srv = camada("serve", "-c", conf)
+    port = srv.port("http")
+    with open(conf, "a") as f:
+        f.write("redirect = /old.html /new.html 308\n")
+    srv.signal(signal.SIGHUP)
+    assert wait_status(port, "/old.html", 308)[0] == 308
+    restart_worker(srv)
+    st, head = wait_status(port, "/old.html", 308)
+    assert st == 308, head
+    assert srv.stop() == 0
 
 
 def test_a_restarted_worker_survives_a_root_the_reload_removed(
