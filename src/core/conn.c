@@ -60,6 +60,7 @@ tcp_shutdown_write(struct conn *c)
 
 const struct conn_transport conn_tcp = {
 	"tcp", tcp_recv, tcp_send, tcp_sendfile, tcp_shutdown_write, NULL,
+	NULL, NULL, 1,
 };
 
 void
@@ -882,3 +883,10 @@ conn_is_open(const struct conn *c)
 {
 	return !c->closing && !c->dead && !c->rd_eof && !c->connecting;
 }
+
+/* --- TLS (placeholder) --- */
+int conn_tls_accept(struct conn *c, struct tls_server *ts, uint64_t t) { return -1; }
+int conn_tls_connect(struct conn *c, struct tls_client *tc, const char *h, uint64_t t) { return -1; }
+int conn_tls_info(const struct conn *c, struct conn_tls_info *o) { return -1; }
+int conn_is_tls(const struct conn *c) { return 0; }
+const char *conn_tls_error(const struct conn *c) { return NULL; }

@@ -5,8 +5,11 @@
  * bytes go through a transport (plain TCP now, TLS later) it never touches.
  *
  * Life cycle:
- *   conn_accept / conn_connect ... CONNECTED? DATA* DRAINED* TIMEOUT* EOF?
- *   ... conn_close or conn_abort (or an error) ... CLOSED, once, last.
+ *   conn_accept / conn_connect ... CONNECTED? TLS? DATA* DRAINED* TIMEOUT*
+ *   EOF? ... conn_close or conn_abort (or an error) ... CLOSED, once, last.
+ * With TLS (conn_tls_accept, conn_tls_connect), TLS comes when the
+ * handshake is done, and no DATA comes before it: the handler only ever
+ * sees plaintext that came over TLS.
  * After CLOSED the handler frees its session and never touches the conn;
  * the core finishes the flush and the lingering close on its own.
  * Events are never delivered from inside a conn_* call the handler made.
@@ -24,6 +27,8 @@
 
 enum conn_ev {
 	CONN_EV_CONNECTED, /* an outgoing connect finished */
+	CONN_EV_TLS,       /* the TLS handshake finished: what follows is
+	                    * encrypted (conn_tls_accept, conn_tls_connect) */
 	CONN_EV_DATA,      /* new bytes in c->in */
 	CONN_EV_DRAINED,   /* everything queued has been written */
 	CONN_EV_TIMEOUT,   /* no input within the timeout; close or re-arm */
@@ -47,15 +52,28 @@ struct conn_limits {
 
 void conn_limits_default(struct conn_limits *l);
 
+/* How bytes reach the socket. recv and send return what recv(2)/send(2)
+ * would; on -1 with EAGAIN the transport sets c->want to the direction it
+ * waits for (TLS: a read may need the socket writable, a write readable).
+ * A short recv means the socket is drained only when short_read_drains
+ * (plain TCP): TLS returns a record at a time, so conn reads on until
+ * EAGAIN. */
+enum conn_want { CONN_WANT_READ = 1, CONN_WANT_WRITE = 2 };
 struct conn_transport {
 	const char *name;
 	ssize_t (*recv)(struct conn *c, void *p, size_t n);
 	ssize_t (*send)(struct conn *c, const void *p, size_t n);
-	/* NULL when the transport cannot send from a file descriptor (TLS):
-	 * the core then reads the file into memory. */
+	/* NULL when the transport cannot send from a file descriptor (TLS
+	 * without kTLS): the core then reads the file through memory. */
 	ssize_t (*sendfile)(struct conn *c, int fd, off_t *off, size_t n);
 	int (*shutdown_write)(struct conn *c);
 	void (*free)(struct conn *c);
+	/* The handshake's next step: 1 done, 0 blocked (c->want says on
+	 * what), -1 failed. NULL: nothing to do (plain TCP). */
+	int (*handshake)(struct conn *c);
+	/* Bytes already decrypted and waiting inside the transport. */
+	size_t (*pending)(const struct conn *c);
+	int short_read_drains;
 };
 
 extern const struct conn_transport conn_tcp;
@@ -87,6 +105,8 @@ struct conn {
 	struct loop_task task;  /* flush, resume reading, deliver CLOSED */
 	const struct conn_transport *tr;
 	void *tr_ctx;
+	enum conn_want want;    /* set by the transport with EAGAIN */
+	uint64_t tls_timeout_ms; /* the handshake's bound */
 	struct conn_limits lim;
 	uint64_t last_read, last_write;
 	uint64_t bytes_in, bytes_out;
@@ -99,7 +119,9 @@ struct conn {
 	unsigned readable : 1, writable : 1, connecting : 1, rd_eof : 1,
 	    wr_shut : 1, closing : 1, lingering : 1, dead : 1, detached : 1,
 	    paused : 1, want_drained : 1, in_cb : 1, pending_data : 1,
-	    eof_told : 1, shut_after_flush : 1, hup_seen : 1, nodelay : 1;
+	    eof_told : 1, shut_after_flush : 1, hup_seen : 1, nodelay : 1,
+	    handshaking : 1, tls_after_flush : 1, rd_needs_wr : 1,
+	    wr_needs_rd : 1;
 };
 
 /* Wraps an accepted fd. live (may be NULL) is incremented now and
@@ -177,6 +199,56 @@ void conn_set_linger(struct conn *c, uint64_t ms);
 
 /* The peer's address as text, for logs ("1.2.3.4:5678"). */
 const char *conn_peer_str(const struct conn *c, char *out, size_t n);
+
+/* ---- TLS (core/tls.h makes the contexts) ---- */
+struct tls_server;
+struct tls_client;
+
+/* Runs the server side of a TLS handshake on c, then delivers CONN_EV_TLS.
+ * Two uses:
+ * - at once after accept (HTTPS, SMTPS): nothing has been read yet;
+ * - STARTTLS: from the handler's DATA callback, after it queued its
+ *   "go ahead" reply and consumed the command. The reply goes out in
+ *   plaintext first; every byte already read after the command (still in
+ *   c->in) is discarded, never read as if it came over TLS (CVE-2011-0411),
+ *   and no more plaintext is read. The handler stops parsing, queues
+ *   nothing until CONN_EV_TLS, and then starts the protocol afresh.
+ * The handshake must finish within timeout_ms (0: 10 s), else the conn is
+ * closed. c takes a reference on ts. A failed handshake is logged, counted
+ * and closes c (the handler sees CLOSED). -1 when TLS is already on or out
+ * of memory (c is untouched). */
+int conn_tls_accept(struct conn *c, struct tls_server *ts,
+    uint64_t timeout_ms) BUF_WUR;
+/* The client side, on a connected conn (after CONN_EV_CONNECTED, or a
+ * STARTTLS reply): sends what is queued in plaintext, then the handshake
+ * with SNI for host (none for an IP literal) and verification of host
+ * against the peer's certificate, unless the context is insecure. Then
+ * CONN_EV_TLS, or CONN_EV_ERROR with conn_tls_error saying what failed
+ * (errno ETIMEDOUT past timeout_ms, EPROTO otherwise). c takes a reference
+ * on tc. -1 as conn_tls_accept. */
+int conn_tls_connect(struct conn *c, struct tls_client *tc, const char *host,
+    uint64_t timeout_ms) BUF_WUR;
+
+/* What the handshake agreed, once CONN_EV_TLS came (NULL strings before,
+ * or when not negotiated). Valid while c is. */
+struct conn_tls_info {
+	const char *version;   /* "TLSv1.3" */
+	const char *cipher;    /* "TLS_AES_128_GCM_SHA256" */
+	const char *alpn;      /* "http/1.1", or NULL */
+	const char *sni;       /* the name the client asked for, or NULL */
+	int resumed;           /* a resumed session */
+	int ktls_send;         /* the kernel encrypts what is sent (sendfile
+	                        * stays zero-copy) */
+};
+/* 0 and out filled when c runs TLS, -1 when it is plain TCP. */
+int conn_tls_info(const struct conn *c, struct conn_tls_info *out);
+int conn_is_tls(const struct conn *c);
+/* After a failed conn_tls_connect (CONN_EV_ERROR): what failed, in words
+ * ("certificate verify failed: certificate has expired", "certificate
+ * verify failed: unknown CA (unable to get local issuer certificate)",
+ * "certificate verify failed: name mismatch (...)", "handshake timed out").
+ * NULL when the error was not TLS's. */
+const char *conn_tls_error(const struct conn *c);
 
 /* ---- for core/upstream.h: connections that change hands (a pool parks an
  * idle one, a client takes it back) ---- */

@@ -97,6 +97,9 @@ struct session_set {
 	struct instance *in;        /* set by session_set_listen */
 	void *owner;
 	struct server_watch watch;  /* the instance's listeners, while in */
+	/* TLS per listener (in->ls index), a reference each; NULL: plain */
+	struct tls_server *tls[SERVER_MAX_LISTEN];
+	uint64_t tls_timeout_ms;
 };
 
 struct session {
@@ -136,6 +139,16 @@ struct session *session_accept(struct session_set *set, int fd,
     const struct sock_addr *peer);
 
 /* Keeps s allocated until a matching session_release. */
+/* TLS on the listener in->ls[ls_index] (server_listen's return value):
+ * each connection accepted there runs conn_tls_accept(c, ts, timeout_ms)
+ * before ops->init, so the service sees only plaintext that came over TLS
+ * (and CONN_EV_TLS first). The set takes a reference on ts and drops the
+ * one it had there: a reload swaps certificates for new connections while
+ * the connections already open keep theirs. ts NULL: plain again.
+ * session_set_free drops them. */
+void session_set_tls(struct session_set *set, int ls_index,
+    struct tls_server *ts, uint64_t timeout_ms);
+
 void session_hold(struct session *s);
 /* Drops one hold; the last one frees s (ops->free, then the memory), so s
  * must not be used after this call unless the caller knows a hold remains. */
