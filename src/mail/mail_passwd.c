@@ -59,8 +59,9 @@ read_line(int fd, char *buf, size_t cap)
 	return (long)n;
 }
 
-/* A prompt on stderr, then a line from the terminal on fd with echo off
- * (restored before returning). */
+/* Echo off, a prompt on stderr, then a line from the terminal on fd; echo
+ * is restored before returning. Echo goes off before the prompt shows (as
+ * getpass does), so nothing typed after the prompt is echoed or flushed. */
 static long
 read_hidden(int fd, const char *prompt, char *buf, size_t cap)
 {
@@ -68,17 +69,17 @@ read_hidden(int fd, const char *prompt, char *buf, size_t cap)
 	long n;
 	int have = tcgetattr(fd, &old) == 0;
 
-	fputs(prompt, stderr);
-	fflush(stderr);
 	if (have) {
 		quiet = old;
 		quiet.c_lflag &= (tcflag_t)~(ECHO | ECHONL);
 		quiet.c_lflag |= ICANON;
 		tcsetattr(fd, TCSAFLUSH, &quiet);
 	}
+	fputs(prompt, stderr);
+	fflush(stderr);
 	n = read_line(fd, buf, cap);
 	if (have)
-		tcsetattr(fd, TCSAFLUSH, &old);
+		tcsetattr(fd, TCSANOW, &old);
 	fputc('\n', stderr);
 	return n;
 }
