@@ -193,8 +193,8 @@ read_local(struct cur *c, struct mail_addr *a)
 			if (ch >= 0x80) {
 				if (take_utf8(c, a->local, &a->local_len,
 				    MAIL_ADDR_LOCAL_MAX, &a->utf8) < 0)
-					return c->i - start >= MAIL_ADDR_LOCAL_MAX
-					    ? -2 : -1;
+					return c->i - start >=
+					    MAIL_ADDR_LOCAL_MAX ? -2 : -1;
 				continue;
 			}
 			if (!is_atext(ch))
@@ -451,7 +451,7 @@ param(struct slice k, struct slice v, bool has_v, enum mail_addr_cmd cmd,
 		for (size_t i = 0; i < v.n; i++) {
 			if (!is_digit(v.p[i]))
 				return -1;
-			/* Larger than any limit: saturate, the server says 552. */
+			/* Past any limit: saturate (552 later). */
 			if (pa->size > (UINT64_MAX - 9) / 10)
 				pa->size = UINT64_MAX;
 			else
@@ -543,7 +543,8 @@ read_params(struct cur *c, enum mail_addr_cmd cmd, unsigned flags,
 			c->i++;
 		ke = c->i;
 		if (ke == ks) {
-			*e = cmd == MAIL_ADDR_FROM ? e_syntax_from : e_syntax_to;
+			*e = cmd == MAIL_ADDR_FROM ? e_syntax_from :
+			    e_syntax_to;
 			return -1;
 		}
 		vs = c->i;
@@ -564,7 +565,8 @@ read_params(struct cur *c, enum mail_addr_cmd cmd, unsigned flags,
 			}
 		}
 		if (c->i < c->n && c->p[c->i] != ' ') {
-			*e = cmd == MAIL_ADDR_FROM ? e_syntax_from : e_syntax_to;
+			*e = cmd == MAIL_ADDR_FROM ? e_syntax_from :
+			    e_syntax_to;
 			return -1;
 		}
 		if (param(slice_make(c->p + ks, ke - ks),

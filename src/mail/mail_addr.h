@@ -27,13 +27,16 @@
 #define MAIL_ADDR_ORCPT_MAX 500
 /* Room for mail_addr_format's result with its NUL: the worst case is a
  * local part of 64 octets quoted and escaped again, '@', a domain. */
-#define MAIL_ADDR_STRLEN (2 * MAIL_ADDR_LOCAL_MAX + 3 + MAIL_ADDR_DOMAIN_MAX + 1)
+#define MAIL_ADDR_STRLEN \
+	(2 * MAIL_ADDR_LOCAL_MAX + 3 + MAIL_ADDR_DOMAIN_MAX + 1)
 
 /* Which command the path belongs to: the errors differ (5.1.7 for the
  * sender, 5.1.3 for a recipient), so do the null path and the parameters. */
 enum mail_addr_cmd {
-	MAIL_ADDR_FROM,	/* MAIL FROM: "<>" allowed; SIZE BODY SMTPUTF8 RET ENVID AUTH */
-	MAIL_ADDR_TO	/* RCPT TO: "<postmaster>" allowed; NOTIFY ORCPT */
+	/* MAIL FROM: "<>" allowed; SIZE BODY SMTPUTF8 RET ENVID AUTH */
+	MAIL_ADDR_FROM,
+	/* RCPT TO: "<postmaster>" allowed; NOTIFY ORCPT */
+	MAIL_ADDR_TO
 };
 
 /* Flags for the parsers. */
@@ -63,7 +66,7 @@ enum mail_body {
 	MAIL_BODY_NONE,		/* no BODY= parameter */
 	MAIL_BODY_7BIT,
 	MAIL_BODY_8BITMIME,	/* RFC 6152 */
-	MAIL_BODY_BINARYMIME	/* RFC 3030: only with BDAT (the server checks) */
+	MAIL_BODY_BINARYMIME	/* RFC 3030: BDAT only (server checks) */
 };
 
 enum mail_ret {
@@ -80,12 +83,12 @@ enum mail_ret {
 
 struct mail_params {
 	bool has_size;
-	uint64_t size;		/* SIZE= (RFC 1870), the client's estimate */
+	uint64_t size;		/* SIZE= (RFC 1870), an estimate */
 	enum mail_body body;
 	bool smtputf8;		/* SMTPUTF8 (RFC 6531) */
 	enum mail_ret ret;	/* RET= (RFC 3461) */
 	struct slice envid;	/* ENVID= as sent, xtext (n 0: absent) */
-	struct slice auth;	/* AUTH= (RFC 4954 §5) as sent, xtext or "<>" */
+	struct slice auth;	/* AUTH= (RFC 4954), xtext or "<>" */
 	unsigned notify;	/* NOTIFY= bits */
 	struct slice orcpt_type;	/* ORCPT=type;addr: "rfc822" */
 	struct slice orcpt;		/* the xtext after ';' */

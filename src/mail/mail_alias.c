@@ -39,7 +39,8 @@ fold_cmp(const char *a, size_t an, const char *b, size_t bn)
 	size_t n = an < bn ? an : bn;
 
 	for (size_t i = 0; i < n; i++) {
-		int x = lower((unsigned char)a[i]), y = lower((unsigned char)b[i]);
+		int x = lower((unsigned char)a[i]);
+		int y = lower((unsigned char)b[i]);
 		if (x != y)
 			return x - y;
 	}

@@ -537,7 +537,8 @@ mail_maildir_deliver(const struct mail_maildir_msg *m,
 		if (!d[i].ok)
 			continue;
 		for (size_t j = 0; j < i && !seen; j++)
-			seen = d[j].ok && strcmp(d[j].maildir, d[i].maildir) == 0;
+			seen = d[j].ok &&
+			    strcmp(d[j].maildir, d[i].maildir) == 0;
 		if (seen)
 			continue;
 		if (snprintf(dir, sizeof(dir), "%s/new", d[i].maildir) <

@@ -69,7 +69,7 @@ struct mail_maildir_dest {
 	const char *rcpt;	/* for Delivered-To: the user's address */
 	int ok;			/* out: 1 when the message is in new/ */
 	char name[MAIL_MAILDIR_NAME_LEN];	/* out: its file name there */
-	char err[MAIL_MAILDIR_ERR_LEN];		/* out: why not, when !ok */
+	char err[MAIL_MAILDIR_ERR_LEN];		/* out: why, when !ok */
 };
 
 /* Writes m into each of d[0..n) (a Maildir is created on first delivery),

@@ -35,7 +35,8 @@ fold_cmp(const char *a, size_t an, const char *b, size_t bn)
 	size_t n = an < bn ? an : bn;
 
 	for (size_t i = 0; i < n; i++) {
-		int x = lower((unsigned char)a[i]), y = lower((unsigned char)b[i]);
+		int x = lower((unsigned char)a[i]);
+		int y = lower((unsigned char)b[i]);
 		if (x != y)
 			return x - y;
 	}
@@ -138,7 +139,7 @@ parse_password(const char *f, size_t n, enum mail_users_scheme *scheme,
 		const struct scheme_name *s;
 		size_t sn;
 		if (end == NULL) {
-			snprintf(why, whylen, "'{' without '}' in the password");
+			snprintf(why, whylen, "'{' without '}'");
 			return -1;
 		}
 		sn = (size_t)(end - f - 1);
@@ -186,9 +187,9 @@ parse_password(const char *f, size_t n, enum mail_users_scheme *scheme,
 		memcpy(tmp, h, k);
 		tmp[k] = '\0';
 		if (!hash_fits(*scheme, tmp)) {
-			snprintf(why, whylen, "%s", *scheme == MAIL_USERS_CRYPT ?
-			    "weak or unknown crypt method (use $6$, $y$ or "
-			    "$2y$; camada passwd makes one)" :
+			snprintf(why, whylen, "%s", *scheme ==
+			    MAIL_USERS_CRYPT ? "weak or unknown crypt method "
+			    "(use $6$, $y$ or $2y$; camada passwd makes one)" :
 			    "the hash does not match its {SCHEME}");
 			return -1;
 		}
@@ -306,7 +307,8 @@ mail_users_parse(struct mail_users *us, const char *name, const char *p,
 			cap = cap ? cap * 2 : 16;
 			ne2 = realloc(e, cap * sizeof(*e));
 			if (ne2 == NULL) {
-				snprintf(err, errlen, "%s: out of memory", name);
+				snprintf(err, errlen, "%s: out of memory",
+				    name);
 				goto fail;
 			}
 			e = ne2;
@@ -397,7 +399,8 @@ mail_users_find(const struct mail_users *us, const char *local, size_t llen,
 		const struct mail_user *u = &us->u[mid];
 		int r = fold_cmp(local, llen, u->local, strlen(u->local));
 		if (r == 0)
-			r = fold_cmp(domain, dlen, u->domain, strlen(u->domain));
+			r = fold_cmp(domain, dlen, u->domain,
+			    strlen(u->domain));
 		if (r == 0)
 			return u;
 		if (r < 0)

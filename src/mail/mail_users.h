@@ -96,7 +96,7 @@ int mail_users_verify(const struct mail_user *u, const char *password,
 
 /* The schemes "camada passwd --scheme" offers. */
 enum mail_users_hash_kind {
-	MAIL_USERS_HASH_SHA512,		/* {SHA512-CRYPT}$6$ (the default) */
+	MAIL_USERS_HASH_SHA512,	/* {SHA512-CRYPT}$6$, the default */
 	MAIL_USERS_HASH_YESCRYPT,	/* {CRYPT}$y$ */
 	MAIL_USERS_HASH_BCRYPT		/* {BLF-CRYPT}$2y$ */
 };

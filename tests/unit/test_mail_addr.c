@@ -15,7 +15,7 @@ struct path_case {
 	int code;		/* 0: parsed */
 	const char *status;
 	const char *local, *domain;	/* decoded, when parsed */
-	const char *formatted;		/* mail_addr_format, when parsed */
+	const char *formatted;		/* mail_addr_format's */
 };
 
 #define F MAIL_ADDR_FROM
@@ -76,7 +76,8 @@ static const struct path_case cases[] = {
 	{ "TO:<@:user@c>", T, 0, 501, "5.1.3", 0, 0, 0 },
 	{ "TO:<@a:postmaster>", T, 0, 501, "5.1.3", 0, 0, 0 },
 	/* Address literals. */
-	{ "TO:<a@[127.0.0.1]>", T, 0, 0, 0, "a", "[127.0.0.1]", "a@[127.0.0.1]" },
+	{ "TO:<a@[127.0.0.1]>", T, 0, 0, 0, "a", "[127.0.0.1]",
+	    "a@[127.0.0.1]" },
 	{ "TO:<a@[IPv6:::1]>", T, 0, 0, 0, "a", "[IPv6:::1]", "a@[IPv6:::1]" },
 	{ "TO:<a@[ipv6:2001:DB8::1]>", T, 0, 0, 0, "a", "[IPv6:2001:db8::1]",
 	    "a@[IPv6:2001:db8::1]" },
@@ -266,7 +267,8 @@ TEST(mail_addr_limits)
 	    &pa, &e) == PARSE_ERR && strstr(e.text, "Path too long"),
 	    "path of 257: %s", e.text);
 	n = long_path(buf, sizeof(buf), 1, 5, 63);	/* domain 319 */
-	ok(mail_addr_parse_cmd((const uint8_t *)buf, n, MAIL_ADDR_TO, 0, &a, &pa, &e) == PARSE_ERR &&
+	ok(mail_addr_parse_cmd((const uint8_t *)buf, n, MAIL_ADDR_TO, 0, &a,
+	    &pa, &e) == PARSE_ERR &&
 	    strstr(e.text, "Domain too long"), "domain too long: %s", e.text);
 	n = long_path(buf, sizeof(buf), 1, 1, 64);	/* label 64 */
 	ok(mail_addr_parse_cmd((const uint8_t *)buf, n, MAIL_ADDR_TO, 0, &a,

@@ -126,7 +126,8 @@ TEST(mail_alias_expansion)
 		{ "<everyone@crepes.fr>", MAIL_ALIAS_OK,
 		    "alice@crepes.fr bob@crepes.fr carol@hamburger.edu" },
 		/* bob+x is a user in hamburger.edu: kept as itself */
-		{ "<bob+x@hamburger.edu>", MAIL_ALIAS_OK, "bob+x@hamburger.edu" },
+		{ "<bob+x@hamburger.edu>", MAIL_ALIAS_OK,
+		    "bob+x@hamburger.edu" },
 		{ "<bob+x@crepes.fr>", MAIL_ALIAS_OK, "bob@crepes.fr" },
 		{ "<bob+@crepes.fr>", MAIL_ALIAS_OK, "bob@crepes.fr" },
 		{ "<team+list@crepes.fr>", MAIL_ALIAS_OK,
@@ -134,14 +135,16 @@ TEST(mail_alias_expansion)
 		{ "<info@crepes.fr>", MAIL_ALIAS_OK, "bob@crepes.fr" },
 		{ "<\"sales dept\"@crepes.fr>", MAIL_ALIAS_OK,
 		    "carol@hamburger.edu" },
-		{ "<d0@crepes.fr>", MAIL_ALIAS_TOO_DEEP, "nested more than 10" },
+		{ "<d0@crepes.fr>", MAIL_ALIAS_TOO_DEEP,
+		    "nested more than 10" },
 		{ "<e1@crepes.fr>", MAIL_ALIAS_OK, "alice@crepes.fr" },
 		{ "<d1@crepes.fr>", MAIL_ALIAS_OK, "alice@crepes.fr" },
 		{ "<carol@crepes.fr>", MAIL_ALIAS_NO_USER,
 		    "no user or alias carol@crepes.fr" },
 		{ "<nobody+x@crepes.fr>", MAIL_ALIAS_NO_USER, "nobody" },
 		{ "<x+y+z@crepes.fr>", MAIL_ALIAS_NO_USER, "no user" },
-		{ "<alice@other.net>", MAIL_ALIAS_NO_USER, "not a local domain" },
+		{ "<alice@other.net>", MAIL_ALIAS_NO_USER,
+		    "not a local domain" },
 		{ "<loop2@crepes.fr>", MAIL_ALIAS_LOOP, "reaches itself" },
 		{ "<everyone+x@crepes.fr>", MAIL_ALIAS_OK,
 		    "alice@crepes.fr bob@crepes.fr carol@hamburger.edu" },
@@ -228,20 +231,23 @@ TEST(mail_alias_refused)
 		{ "  alice\n", "aliases:1: a continuation line with nothing" },
 		{ "team@crepes.fr: alice\n", "an alias has no domain" },
 		{ "te am: alice\n", "is not a local part" },
-		{ "team: |/usr/bin/procmail\n", "commands, files and :include:" },
+		{ "team: |/usr/bin/procmail\n",
+		    "commands, files and :include:" },
 		{ "team: /var/spool/x\n", "commands, files" },
 		{ "team: :include:/etc/team\n", "commands, files" },
 		{ "team: \"|cmd\"\n", "commands, files" },
 		{ "team: a b\n", "'a b' is not a local part or an address" },
 		{ "team: a@\n", "not a local part or an address" },
-		{ "a: b\nb: c\nA: d\n", "aliases:3: alias A is already on line 1" },
+		{ "a: b\nb: c\nA: d\n",
+		    "aliases:3: alias A is already on line 1" },
 	};
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		struct mail_aliases al;
 		char err[MAIL_ALIAS_ERR_LEN] = "";
-		ok(mail_alias_parse(&al, "aliases", c[i].text, strlen(c[i].text),
-		    err, sizeof(err)) == -1 && strstr(err, c[i].want) != NULL,
+		ok(mail_alias_parse(&al, "aliases", c[i].text,
+		    strlen(c[i].text), err, sizeof(err)) == -1 &&
+		    strstr(err, c[i].want) != NULL,
 		    "%zu: want '%s', got '%s'", i, c[i].want, err);
 		ok(al.n == 0 && al.a == NULL && al.mem == NULL,
 		    "%zu: left empty", i);

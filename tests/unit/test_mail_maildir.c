@@ -241,7 +241,8 @@ TEST(mail_maildir_deliver_many_from_fd)
 	{
 		const char *h = "Return-Path: <>\nDelivered-To: z@b\n";
 		size_t hn = strlen(h);
-		ok(got != NULL && n == hn + len - 2 && memcmp(got, h, hn) == 0 &&
+		ok(got != NULL && n == hn + len - 2 &&
+		    memcmp(got, h, hn) == 0 &&
 		    got[hn + 65535] == '\n' && got[hn + 65536] == 'x' &&
 		    got[n - 1] == '\n', "CRLF across the piece made LF");
 		ok(strstr(d[2].name, ",S=") && strtoull(strstr(d[2].name,
@@ -434,7 +435,8 @@ TEST(mail_maildir_path_template)
 	    sizeof(err)) == -1, "leading dot refused");
 	u.local = "a b";
 	ok(mail_maildir_path("var/%n", &u, out, sizeof(out), err,
-	    sizeof(err)) == 0 && strcmp(out, "var/a b") == 0, "a space is fine");
+	    sizeof(err)) == 0 && strcmp(out, "var/a b") == 0,
+	    "a space is fine");
 }
 
 TEST(mail_maildir_folders)
