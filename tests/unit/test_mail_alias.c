@@ -295,3 +295,18 @@ TEST(mail_alias_blame)
 	    why, "blames inner: %s", why);
 	teardown(&f);
 }
+
+/* The demo table against a guard page, and every prefix of it. */
+TEST(mail_alias_guard_and_prefixes)
+{
+	for (size_t k = 0; k <= sizeof(aliases_txt) - 1; k++) {
+		struct mail_aliases al;
+		char err[MAIL_ALIAS_ERR_LEN] = "";
+		const char *p = test_guard(aliases_txt, k);
+		int r = mail_alias_parse(&al, "aliases", p, k, err,
+		    sizeof(err));
+		ok(r == 0 || (r == -1 && strncmp(err, "aliases:", 8) == 0),
+		    "prefix %zu: %s", k, err);
+		mail_alias_free(&al);
+	}
+}

@@ -236,3 +236,18 @@ TEST(mail_users_hash_round_trip)
 		    sizeof(out), err, sizeof(err)) == -1, "a NUL refused");
 	}
 }
+
+/* The file's bytes against a guard page, and every prefix of them: each
+ * is a table or an error, and nothing is read past the end. */
+TEST(mail_users_guard_and_prefixes)
+{
+	for (size_t k = 0; k <= sizeof(good) - 1; k++) {
+		struct mail_users us;
+		char err[MAIL_USERS_ERR_LEN] = "";
+		const char *p = test_guard(good, k);
+		int r = mail_users_parse(&us, "users", p, k, err, sizeof(err));
+		ok(r == 0 || (r == -1 && strncmp(err, "users:", 6) == 0),
+		    "prefix %zu: %s", k, err);
+		mail_users_free(&us);
+	}
+}
