@@ -183,7 +183,9 @@ http_server_tls_redirect(struct http_txn *t)
 	if (r->form == HTTP_TARGET_ABSOLUTE && r->authority.n)
 		host = r->authority;
 	size_t n = host.n;
-	if (n && host.p[0] == '[') {
+	if (n == 0)
+		return 0; /* HTTP/1.0 without Host: nothing to name */
+	if (host.p[0] == '[') {
 		const uint8_t *end = memchr(host.p, ']', n);
 		n = end ? (size_t)(end - host.p) + 1 : 0;
 	} else {
