@@ -1083,14 +1083,17 @@ hc_tls_failed(struct hc_conn *hc, int err)
 	 * certificate, 28 for the time, 35 for the rest */
 	if (why && strncmp(why, "certificate verify failed", 25) == 0)
 		code = HC_VERIFY;
-	else if (err == ETIMEDOUT)
+	else if (err == ETIMEDOUT || (why && strstr(why, "timed out")))
 		code = HC_TIMEOUT;
 	else
 		code = HC_TLS;
-	if (why)
+	if (code == HC_VERIFY)
 		xerr(x, code, "%s: %s", x->url.str, why);
-	else if (err == ETIMEDOUT)
-		xerr(x, code, "%s: TLS handshake timed out", x->url.str);
+	else if (code == HC_TIMEOUT)
+		xerr(x, code, "%s: TLS handshake timed out after %llu ms",
+		    x->url.str, (unsigned long long)hc->ctx->connect_timeout_ms);
+	else if (why)
+		xerr(x, code, "%s: TLS handshake failed: %s", x->url.str, why);
 	else
 		xerr(x, code, "%s: TLS handshake failed: %s", x->url.str,
 		    err ? strerror(err) : "the server closed the connection");

@@ -21,7 +21,7 @@ from conftest import ROOT, free_port, run
 
 try:
     from tls_testlib import make_ca, make_cert
-except ImportError:     # the shared helper is not merged yet: a local one
+except ImportError:     # the shared helper not merged yet: the same API here
     make_ca = make_cert = None
 
 WWW = os.path.join(ROOT, "www")
@@ -43,9 +43,10 @@ def get(*args, **kw):
 
 # ---- certificates -------------------------------------------------------------
 
-class _Pair:
+class _CA:
     def __init__(self, cert, key):
-        self.cert, self.key = str(cert), str(key)
+        self.cert = self.pem = str(cert)
+        self.key = str(key)
 
 
 def _openssl(*args):
@@ -55,17 +56,20 @@ def _openssl(*args):
 
 def _local_make_ca(d, name="camada test CA"):
     d = str(d)
+    os.makedirs(d, exist_ok=True)
     key, cert = os.path.join(d, "ca.key"), os.path.join(d, "ca.crt")
     _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
              "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out",
              cert, "-subj", "/CN=" + name, "-days", "30",
              "-addext", "basicConstraints=critical,CA:TRUE",
              "-addext", "keyUsage=critical,keyCertSign,cRLSign")
-    return _Pair(cert, key)
+    return _CA(cert, key)
 
 
 def _local_make_cert(ca, d, names, key="ec", days=30, expired=False):
+    """Returns (cert, key) paths, as tls_testlib's."""
     d = str(d)
+    os.makedirs(d, exist_ok=True)
     base = os.path.join(d, "%s-%s%s" % (names[0], key,
                                          "-expired" if expired else ""))
     k, csr, crt, ext = (base + ".key", base + ".csr", base + ".crt",
@@ -85,7 +89,7 @@ def _local_make_cert(ca, d, names, key="ec", days=30, expired=False):
     _openssl("x509", "-req", "-in", csr, "-CA", ca.cert, "-CAkey", ca.key,
              "-CAcreateserial", "-out", crt, "-extfile", ext,
              "-days", "-1" if expired else str(days))
-    return _Pair(crt, k)
+    return crt, k
 
 
 if make_ca is None:
@@ -164,12 +168,12 @@ class Nginx:
                            "plain": self.port["plain"]}
         servers = ["server { listen 127.0.0.1:%d; %s }" % (
             self.port["plain"], routes)]
-        for case, pair in crt.items():
+        for case, (cert, key) in crt.items():
             protos = "TLSv1.2" if case == "rsa" else "TLSv1.2 TLSv1.3"
             servers.append(
                 "server { listen 127.0.0.1:%d ssl; ssl_certificate %s; "
                 "ssl_certificate_key %s; ssl_protocols %s; %s }" % (
-                    self.port[case], pair.cert, pair.key, protos, routes))
+                    self.port[case], cert, key, protos, routes))
         conf = CONF % {"user": "user root;" if os.geteuid() == 0 else "",
                        "prefix": self.prefix,
                        "servers": "\n    ".join(servers)}
@@ -334,8 +338,8 @@ def test_name_mismatch(ngx):
 def test_expired(ngx):
     r = get("--cacert", ngx.ca.cert, ngx.url("expired", "/hello.txt"))
     assert r.returncode == 60, r.stderr
-    assert b"certificate verify failed: certificate has expired" in \
-        r.stderr, r.stderr
+    assert b"certificate verify failed: expired (certificate has expired)" \
+        in r.stderr, r.stderr
 
 
 def test_another_ca_file(ngx, tmp_path):
@@ -370,7 +374,8 @@ def test_handshake_with_a_plain_server(ngx):
     url = "https://127.0.0.1:%d/hello.txt" % ngx.port["plain"]
     r = get("-k", url)
     assert r.returncode == 35, r.stderr
-    assert r.stderr.decode().startswith("camada get: %s: " % url), r.stderr
+    assert r.stderr.decode().startswith(
+        "camada get: %s: TLS handshake failed: " % url), r.stderr
     assert r.stdout == b""
 
 
@@ -384,7 +389,20 @@ def test_handshake_timeout(ngx):
         r = get("-k", "--connect-timeout", "0.5",
                 "https://127.0.0.1:%d/" % s.getsockname()[1])
         assert r.returncode == 28, r.stderr
-        assert b"timed out" in r.stderr, r.stderr
+        assert b"TLS handshake timed out after 500 ms" in r.stderr, r.stderr
+    finally:
+        s.close()
+
+
+def test_max_time_during_the_handshake(ngx):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(8)
+    try:
+        r = get("-k", "--max-time", "0.5",
+                "https://127.0.0.1:%d/" % s.getsockname()[1])
+        assert r.returncode == 28, r.stderr
+        assert b"TLS handshake: operation timed out" in r.stderr, r.stderr
     finally:
         s.close()
 
