@@ -135,6 +135,20 @@ ROUTES = """
 """
 
 
+def _can_bind6(port):
+    try:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    except OSError:
+        return False
+    try:
+        s.bind(("::1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
 class Nginx:
     """One nginx, one server block per case: `plain` (http), `good` (the
     CA's ECDSA certificate for 127.0.0.1 and localhost), `rsa` (the same
@@ -158,22 +172,26 @@ class Nginx:
                             for i in range(3 * 1024 * 1024 // 32))
         (self.root / "big.bin").write_bytes(self.big)
         self.ca = make_ca(certs, name="camada get test CA")
-        names = ["localhost", "127.0.0.1"]
+        names = ["localhost", "127.0.0.1", "::1"]
         crt = {"good": make_cert(self.ca, certs, names),
                "rsa": make_cert(self.ca, certs, names, key="rsa"),
                "other": make_cert(self.ca, certs, ["other.test"]),
                "expired": make_cert(self.ca, certs, names, expired=True)}
         self.port = {c: free_port() for c in self.CASES}
+        self.ipv6 = _can_bind6(self.port["good"])
         routes = ROUTES % {"root": self.root, "good": self.port["good"],
                            "plain": self.port["plain"]}
         servers = ["server { listen 127.0.0.1:%d; %s }" % (
             self.port["plain"], routes)]
         for case, (cert, key) in crt.items():
             protos = "TLSv1.2" if case == "rsa" else "TLSv1.2 TLSv1.3"
+            listen = "listen 127.0.0.1:%d ssl;" % self.port[case]
+            if case == "good" and self.ipv6:
+                listen += " listen [::1]:%d ssl;" % self.port[case]
             servers.append(
-                "server { listen 127.0.0.1:%d ssl; ssl_certificate %s; "
-                "ssl_certificate_key %s; ssl_protocols %s; %s }" % (
-                    self.port[case], cert, key, protos, routes))
+                "server { %s ssl_certificate %s; ssl_certificate_key %s; "
+                "ssl_protocols %s; %s }" % (listen, cert, key, protos,
+                                            routes))
         conf = CONF % {"user": "user root;" if os.geteuid() == 0 else "",
                        "prefix": self.prefix,
                        "servers": "\n    ".join(servers)}
@@ -199,6 +217,8 @@ class Nginx:
 
     def url(self, case, path="/", host="127.0.0.1"):
         scheme = "http" if case == "plain" else "https"
+        if ":" in host:
+            host = "[%s]" % host
         return "%s://%s:%d%s" % (scheme, host, self.port[case], path)
 
     def log(self):
@@ -276,6 +296,17 @@ def test_bodies_byte_exact(ngx, tmp_path):
     assert out.read_bytes() == ngx.big
     # the host name checked against the certificate's DNS name
     r = get("--cacert", ca, ngx.url("good", "/hello.txt", host="localhost"))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == HELLO
+
+
+def test_ipv6_literal(ngx):
+    """An IP literal gets no SNI, and is checked against the certificate's
+    IP address names."""
+    if not ngx.ipv6:
+        pytest.skip("no IPv6 loopback here")
+    r = get("--cacert", ngx.ca.cert, ngx.url("good", "/hello.txt",
+                                             host="::1"))
     assert r.returncode == 0, r.stderr
     assert r.stdout == HELLO
 
