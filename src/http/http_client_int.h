@@ -159,7 +159,8 @@ struct hc_xfer {
 	double t_connected;		/* monotonic ms: the connection was
 					 * ready (made or taken) */
 	double t_tls;			/* monotonic ms: TLS ready (handshake
-					 * done, or a TLS one taken); 0: plain */
+					 * done, or a TLS one taken); 0:
+					 * plain */
 	struct sock_addr remote;	/* the peer it went to (has_remote) */
 	bool has_remote;
 	bool reused;

@@ -406,7 +406,7 @@ struct hc_conn {
 	struct hc_ctx *ctx;
 	struct conn *c;			/* NULL after CLOSED */
 	struct hc_lane *lane;		/* NULL once let go */
-	struct upstream *up;		/* the pool it came from, goes back to */
+	struct upstream *up;		/* its pool: it goes back there */
 	char host[256];
 	int port;
 	bool tls;			/* https: ctx->up_tls's */
@@ -1091,7 +1091,8 @@ hc_tls_failed(struct hc_conn *hc, int err)
 		xerr(x, code, "%s: %s", x->url.str, why);
 	else if (code == HC_TIMEOUT)
 		xerr(x, code, "%s: TLS handshake timed out after %llu ms",
-		    x->url.str, (unsigned long long)hc->ctx->connect_timeout_ms);
+		    x->url.str,
+		    (unsigned long long)hc->ctx->connect_timeout_ms);
 	else if (why)
 		xerr(x, code, "%s: TLS handshake failed: %s", x->url.str, why);
 	else
