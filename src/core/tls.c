@@ -521,6 +521,13 @@ tls_server_new(const struct tls_server_conf *cf, char *err)
 			return NULL;
 		}
 		have_master = 1;
+		/* which file path a TLS sendfile takes, said once */
+		if (tls_ktls_available())
+			log_info("tls: kTLS on: files are sent with sendfile, "
+			    "encrypted by the kernel");
+		else
+			log_info("tls: kTLS off (the kernel has no tls module): "
+			    "files are sent through memory");
 	}
 	if ((ts = calloc(1, sizeof(*ts))) == NULL) {
 		snprintf(err, TLS_ERR_LEN, "tls: out of memory");
