@@ -1022,10 +1022,18 @@ hc_tls_client(struct hc_ctx *ctx, struct hc_xfer *x)
 		tc.insecure = ctx->o->insecure;
 		tc.alpn = alpn;
 		ctx->tls = tls_client_new(&tc, err);
-		if (ctx->tls == NULL)
-			snprintf(ctx->tls_err, sizeof(ctx->tls_err), "%s: %s",
-			    ctx->o->cacert ? ctx->o->cacert :
-			    "the system's trust store", err);
+		if (ctx->tls == NULL) {
+			/* tls.h's words name the file: "tls: FILE: why" */
+			const char *w = strncmp(err, "tls: ", 5) == 0 ?
+			    err + 5 : err;
+			if (ctx->o->cacert && strstr(w, ctx->o->cacert))
+				snprintf(ctx->tls_err, sizeof(ctx->tls_err),
+				    "%s", w);
+			else
+				snprintf(ctx->tls_err, sizeof(ctx->tls_err),
+				    "%s: %s", ctx->o->cacert ? ctx->o->cacert :
+				    "the system's trust store", w);
+		}
 	}
 	if (ctx->tls == NULL)
 		xerr(x, HC_CACERT, "error setting certificate file: %s",
