@@ -687,6 +687,45 @@ def test_a_key_that_does_not_match_keeps_the_old_certificate(
     assert srv.stop() == 0
 
 
+def test_a_restarted_worker_serves_the_reloaded_certificate(
+        camada, pki, tmp_path):
+    """A worker forked after a crash starts from the parent's context and
+    reloads, as every worker did, so it serves what the last SIGHUP read."""
+    live = tmp_path / "live"
+    live.mkdir()
+    c1 = make_cert(pki.ca, tmp_path / "c1", ["localhost"])
+    c2 = make_cert(pki.ca, tmp_path / "c2", ["localhost"])
+    shutil.copy(c1[0], live / "cert.pem")
+    shutil.copy(c1[1], live / "key.pem")
+    conf = tmp_path / "camada.conf"
+    conf.write_text("workers = 1\n[http]\nlisten = 127.0.0.1:0\n"
+                    "tls-listen = 127.0.0.1:0\nroot = %s\n"
+                    "tls-cert = live/cert.pem\ntls-key = live/key.pem\n"
+                    % WWW)
+    srv = camada("serve", "-c", str(conf), listeners=2)
+    port = srv.listeners[1][2]
+    ca = pki.ca.pem
+    kid = srv.children()
+    os.kill(kid[0], signal.SIGKILL)
+    srv.wait_line(r"restarting")
+    wait_until(lambda: srv.children() and srv.children() != kid,
+               "a new worker")
+    assert serving_cert(port, ca) == fingerprint(c1[0])
+    shutil.copy(c2[0], live / "cert.pem")
+    shutil.copy(c2[1], live / "key.pem")
+    srv.signal(signal.SIGHUP)
+    srv.wait_line(r"reloaded ")
+    wait_until(lambda: serving_cert(port, ca) == fingerprint(c2[0]),
+               "the new certificate")
+    kid = srv.children()
+    os.kill(kid[0], signal.SIGKILL)
+    wait_until(lambda: srv.children() and srv.children() != kid,
+               "another new worker")
+    wait_until(lambda: serving_cert(port, ca) == fingerprint(c2[0]),
+               "the restarted worker on the new certificate")
+    assert srv.stop() == 0
+
+
 # --- configuration ---
 
 def test_check_and_start_say_what_is_wrong(pki, tmp_path):
