@@ -1040,7 +1040,7 @@ http_start(struct instance *in, struct worker *w, char *err)
 	struct http_conf *cf = in->conf;
 	struct conn_limits lim;
 
-	if (st == NULL) {
+	if (st == NULL && (st = in->state = state_new(in)) == NULL) {
 		snprintf(err, CONF_ERR_LEN, "out of memory");
 		return -1;
 	}

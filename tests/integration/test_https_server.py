@@ -726,6 +726,25 @@ def test_a_restarted_worker_serves_the_reloaded_certificate(
     assert srv.stop() == 0
 
 
+def test_tls_listen_needs_a_restart(camada, pki, tmp_path):
+    conf = tmp_path / "camada.conf"
+    text = ("workers = 1\n[http]\nlisten = 127.0.0.1:0\n"
+            "tls-listen = 127.0.0.1:0\nroot = %s\ntls-cert = %s\n"
+            "tls-key = %s\n" % (WWW, pki.cert, pki.key))
+    conf.write_text(text)
+    srv = camada("serve", "-c", str(conf), listeners=2)
+    port = srv.listeners[1][2]
+    conf.write_text(text.replace("tls-listen = 127.0.0.1:0",
+                                 "tls-listen = 127.0.0.1:1"))
+    srv.signal(signal.SIGHUP)
+    srv.wait_line(r"%s:4: restart needed to apply \[http\] tls-listen"
+                  % re.escape(str(conf)))
+    srv.wait_line(r"reloaded ")
+    # the running listener goes on serving TLS
+    assert serving_cert(port, pki.ca.pem) == fingerprint(pki.cert)
+    assert srv.stop() == 0
+
+
 # --- configuration ---
 
 def test_check_and_start_say_what_is_wrong(pki, tmp_path):
