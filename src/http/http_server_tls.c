@@ -3,9 +3,11 @@
  * and redirect-to-https. Handshakes, tickets and SNI selection are the
  * core's (core/tls.c); this file only says which files and policy. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/tls.h"
@@ -64,6 +66,18 @@ http_server_tls_conf_check(const struct http_conf *cf, char *err)
 	return 0;
 }
 
+/* A file the context will read, named by the key that gave it: OpenSSL's
+ * own words for a missing file are less clear than strerror's. */
+static int
+readable(const char *what, const char *path, char *err)
+{
+	if (access(path, R_OK) == 0)
+		return 0;
+	snprintf(err, CONF_ERR_LEN, "http: %s %s: %s", what, path,
+	    strerror(errno));
+	return -1;
+}
+
 /* Fills tc from cf; sni and words are the caller's arrays of
  * cf->vhost.n + 1 (the words back the strings in sni). 0, or -1 with
  * err. */
@@ -74,6 +88,9 @@ fill(const struct http_conf *cf, struct tls_server_conf *tc,
 	static const char *const alpn[] = { "http/1.1", NULL };
 
 	if (http_server_tls_conf_check(cf, err) < 0)
+		return -1;
+	if (readable("tls-cert", cf->tls_cert, err) < 0 ||
+	    readable("tls-key", cf->tls_key, err) < 0)
 		return -1;
 	memset(tc, 0, sizeof(*tc));
 	tc->def.cert = cf->tls_cert;
@@ -89,6 +106,9 @@ fill(const struct http_conf *cf, struct tls_server_conf *tc,
 			return -1;
 		if (!w->cert[0])
 			continue;
+		if (readable("vhost certificate", w->cert, err) < 0 ||
+		    readable("vhost key", w->key, err) < 0)
+			return -1;
 		sni[tc->nsni].name = w->name;
 		sni[tc->nsni].cert = w->cert;
 		sni[tc->nsni].key = w->key;
