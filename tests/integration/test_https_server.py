@@ -761,7 +761,8 @@ def test_check_and_start_say_what_is_wrong(pki, tmp_path):
                     % (WWW, pki.key))
     r = run(["check", "-c", str(conf)])
     assert r.returncode == 2
-    assert str(tmp_path / "missing.pem").encode() in r.stderr, r.stderr
+    assert ("tls-cert %s: No such file" % (tmp_path / "missing.pem")).encode() \
+        in r.stderr, r.stderr
 
     # the start fails the same way, before any "listening on" line
     r = run(["http", "-l", "127.0.0.1:0", "--tls-listen", "127.0.0.1:0",
