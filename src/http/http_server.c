@@ -820,11 +820,8 @@ process(struct http_session *s)
 			conn_nodelay(c);
 		if (!t.keep_alive) {
 			/* the request was read whole: nothing more can come
-			 * that a reset would be answering, so no lingering;
-			 * except over TLS, where the core's close without
-			 * lingering skips the close_notify (a client cannot
-			 * tell our close from a truncation without it) */
-			if (c->in.len == 0 && !skip_body && !s->tls)
+			 * that a reset would be answering, so no lingering */
+			if (c->in.len == 0 && !skip_body)
 				conn_set_linger(c, 0);
 			conn_close(c);
 			return;
