@@ -148,7 +148,12 @@ queue_reason(char *out, size_t n)
 		return TLS_FAIL_OTHER;
 	}
 	r = ERR_reason_error_string(e);
-	snprintf(out, n, "%s", r ? r : "handshake failed");
+	if (ERR_GET_LIB(e) == ERR_LIB_SYS)
+		snprintf(out, n, "%s", strerror(ERR_GET_REASON(e)));
+	else if (r)
+		snprintf(out, n, "%s", r);
+	else
+		snprintf(out, n, "OpenSSL error %08lx", e);
 	if (ERR_GET_LIB(e) != ERR_LIB_SSL)
 		return TLS_FAIL_OTHER;
 	switch (ERR_GET_REASON(e)) {
@@ -242,6 +247,7 @@ ssl_err(char *err, const char *what)
 
 static uint8_t master[32];
 static int have_master;
+static int said_ktls;
 
 struct ticket_key {
 	uint64_t period;
@@ -515,8 +521,8 @@ server_free(struct tls_server *ts)
 	free(ts);
 }
 
-struct tls_server *
-tls_server_new(const struct tls_server_conf *cf, char *err)
+static struct tls_server *
+server_new(const struct tls_server_conf *cf, int quiet, char *err)
 {
 	struct tls_server *ts;
 
@@ -536,7 +542,10 @@ tls_server_new(const struct tls_server_conf *cf, char *err)
 			return NULL;
 		}
 		have_master = 1;
+	}
+	if (!quiet && !said_ktls) {
 		/* which file path a TLS sendfile takes, said once */
+		said_ktls = 1;
 		if (tls_ktls_available())
 			log_info("tls: kTLS on: files are sent with sendfile, "
 			    "encrypted by the kernel");
@@ -579,6 +588,12 @@ fail:
 	return NULL;
 }
 
+struct tls_server *
+tls_server_new(const struct tls_server_conf *cf, char *err)
+{
+	return server_new(cf, 0, err);
+}
+
 void
 tls_server_ref(struct tls_server *ts)
 {
@@ -595,7 +610,7 @@ tls_server_unref(struct tls_server *ts)
 int
 tls_server_check(const struct tls_server_conf *cf, char *err)
 {
-	struct tls_server *ts = tls_server_new(cf, err);
+	struct tls_server *ts = server_new(cf, 1, err);
 
 	if (ts == NULL)
 		return -1;
