@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ascii.h"
 #include "core/buf.h"
 #include "core/file.h"
 #include "mail/mail_alias.h"
@@ -26,26 +27,6 @@ struct reader {
 	struct alias_off *a;
 	size_t na, acap;
 };
-
-static int
-lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-static int
-fold_cmp(const char *a, size_t an, const char *b, size_t bn)
-{
-	size_t n = an < bn ? an : bn;
-
-	for (size_t i = 0; i < n; i++) {
-		int x = lower((unsigned char)a[i]);
-		int y = lower((unsigned char)b[i]);
-		if (x != y)
-			return x - y;
-	}
-	return an < bn ? -1 : an > bn;
-}
 
 static int
 put_str(struct buf *m, const char *s, size_t n, size_t *off)
@@ -216,7 +197,7 @@ static int
 alias_cmp(const void *x, const void *y)
 {
 	const struct mail_alias *a = x, *b = y;
-	int r = fold_cmp(a->name, strlen(a->name), b->name, strlen(b->name));
+	int r = ascii_casecmp(a->name, strlen(a->name), b->name, strlen(b->name));
 
 	return r != 0 ? r : a->line - b->line;
 }
@@ -324,7 +305,7 @@ mail_alias_parse(struct mail_aliases *al, const char *name, const char *p,
 	if (al->n > 1)
 		qsort(al->a, al->n, sizeof(*al->a), alias_cmp);
 	for (size_t k = 1; k < al->n; k++) {
-		if (fold_cmp(al->a[k - 1].name, strlen(al->a[k - 1].name),
+		if (ascii_casecmp(al->a[k - 1].name, strlen(al->a[k - 1].name),
 		    al->a[k].name, strlen(al->a[k].name)) == 0) {
 			snprintf(err, errlen, "%s:%d: alias %s is already on "
 			    "line %d", name, al->a[k].line, al->a[k].name,
@@ -380,7 +361,7 @@ mail_alias_find(const struct mail_aliases *al, const char *name, size_t n)
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int r = fold_cmp(name, n, al->a[mid].name,
+		int r = ascii_casecmp(name, n, al->a[mid].name,
 		    strlen(al->a[mid].name));
 		if (r == 0)
 			return &al->a[mid];
@@ -473,7 +454,7 @@ expand_alias(struct expand *x, const struct mail_alias *a,
 			    "forwards to %s@%.*s, not a local domain",
 			    a->name, a->line, t->local, (int)dn, d);
 			r = MAIL_ALIAS_REMOTE;
-		} else if (fold_cmp(t->local, tl, a->name,
+		} else if (ascii_casecmp(t->local, tl, a->name,
 		    strlen(a->name)) == 0) {
 			/* "alice: alice, bob": the user alice, not the
 			 * alias again (aliases(5)). */

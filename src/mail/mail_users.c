@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ascii.h"
 #include "core/buf.h"
 #include "core/file.h"
 #include "mail/mail_users.h"
@@ -22,34 +23,12 @@ struct entry {
 };
 
 static int
-lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-/* ASCII-only case folding: UTF-8 octets compare as bytes, whatever the
- * locale. */
-static int
-fold_cmp(const char *a, size_t an, const char *b, size_t bn)
-{
-	size_t n = an < bn ? an : bn;
-
-	for (size_t i = 0; i < n; i++) {
-		int x = lower((unsigned char)a[i]);
-		int y = lower((unsigned char)b[i]);
-		if (x != y)
-			return x - y;
-	}
-	return an < bn ? -1 : an > bn;
-}
-
-static int
 user_cmp(const struct mail_user *a, const struct mail_user *b)
 {
-	int r = fold_cmp(a->local, strlen(a->local), b->local,
+	int r = ascii_casecmp(a->local, strlen(a->local), b->local,
 	    strlen(b->local));
 
-	return r != 0 ? r : fold_cmp(a->domain, strlen(a->domain), b->domain,
+	return r != 0 ? r : ascii_casecmp(a->domain, strlen(a->domain), b->domain,
 	    strlen(b->domain));
 }
 
@@ -144,7 +123,7 @@ parse_password(const char *f, size_t n, enum mail_users_scheme *scheme,
 		}
 		sn = (size_t)(end - f - 1);
 		for (s = schemes; s->name; s++)
-			if (fold_cmp(f + 1, sn, s->name, strlen(s->name)) == 0)
+			if (ascii_casecmp(f + 1, sn, s->name, strlen(s->name)) == 0)
 				break;
 		if (s->name == NULL) {
 			snprintf(why, whylen, "password scheme {%.*s} not "
@@ -397,9 +376,9 @@ mail_users_find(const struct mail_users *us, const char *local, size_t llen,
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const struct mail_user *u = &us->u[mid];
-		int r = fold_cmp(local, llen, u->local, strlen(u->local));
+		int r = ascii_casecmp(local, llen, u->local, strlen(u->local));
 		if (r == 0)
-			r = fold_cmp(domain, dlen, u->domain,
+			r = ascii_casecmp(domain, dlen, u->domain,
 			    strlen(u->domain));
 		if (r == 0)
 			return u;
