@@ -111,7 +111,8 @@ TEST(mail_dsn_build)
 
 		snprintf(cmd, sizeof(cmd), "/usr/bin/python3 -c '"
 		    "import email,sys\n"
-		    "m=email.message_from_binary_file(open(sys.argv[1],\"rb\"))\n"
+		    "m=email.message_from_binary_file(\n"
+		    "  open(sys.argv[1],\"rb\"))\n"
 		    "assert m.get_content_type()==\"multipart/report\"\n"
 		    "assert m.get_param(\"report-type\")==\"delivery-status\"\n"
 		    "p=m.get_payload()\n"
