@@ -2,6 +2,8 @@
  * runner takes), delete; and the hidden `put` that queues stdin, which the
  * relay's tests use before the SMTP server queues mail itself. Reads the
  * folder only through mail_queue.h. */
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +11,11 @@
 #include <unistd.h>
 
 #include "core/conf.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "core/sock.h"
 #include "mail/mail_queue.h"
+#include "mail/mail_relay.h"
 #include "mail/mailq.h"
 
 #define PUT_MAX ((size_t)1 << 30)
@@ -183,6 +189,102 @@ put(const char *dir, int argc, char **argv)
 	return rc < 0 ? 1 : 0;
 }
 
+static void
+on_signal(struct loop *loop, int signo, void *arg)
+{
+	loop_stop(loop);
+}
+
+static int
+num_arg(const char *flag, const char *v, uint64_t *out)
+{
+	char *end;
+	unsigned long long x = strtoull(v, &end, 10);
+
+	if (end == v || *end != '\0') {
+		fprintf(stderr, "camada: mailq run: %s: not a number '%s'\n",
+		    flag, v);
+		return -1;
+	}
+	*out = x;
+	return 0;
+}
+
+/* Hidden until the SMTP server starts the runner itself: the relay
+ * runner in the foreground, with the mail_relay_conf keys as flags
+ * (times in seconds, --scan-ms and --timeout-ms in ms). */
+static int
+run(const char *dir, int argc, char **argv)
+{
+	struct mail_relay_conf rc;
+	char err[MAIL_RELAY_ERR_LEN];
+	struct mail_relay *r;
+	struct loop *loop;
+	uint64_t v;
+
+	memset(&rc, 0, sizeof(rc));
+	rc.queue = dir;
+	for (int i = 0; i < argc; i++) {
+		const char *f = argv[i], *a = i + 1 < argc ? argv[i + 1] : NULL;
+		int used = 1;
+
+		if (strcmp(f, "--no-starttls") == 0) {
+			rc.no_starttls = 1;
+			used = 0;
+		} else if (a == NULL) {
+			fprintf(stderr, "camada: mailq run: %s needs a value\n",
+			    f);
+			return 2;
+		} else if (strcmp(f, "--resolver") == 0) {
+			if (sock_parse_host(a, 53, &rc.resolver, err) < 0) {
+				fprintf(stderr, "camada: mailq run: --resolver "
+				    "%s: %s\n", a, err);
+				return 2;
+			}
+		} else if (strcmp(f, "--smarthost") == 0) {
+			rc.smarthost = a;
+		} else if (strcmp(f, "--hostname") == 0) {
+			rc.hostname = a;
+		} else if (num_arg(f, a, &v) < 0) {
+			return 2;
+		} else if (strcmp(f, "--smtp-port") == 0 && v < 65536) {
+			rc.smtp_port = (int)v;
+		} else if (strcmp(f, "--scan-ms") == 0) {
+			rc.scan_ms = v;
+		} else if (strcmp(f, "--timeout-ms") == 0) {
+			rc.timeout_ms = v;
+		} else if (strcmp(f, "--retry-min") == 0) {
+			rc.retry_min_s = v;
+		} else if (strcmp(f, "--retry-max") == 0) {
+			rc.retry_max_s = v;
+		} else if (strcmp(f, "--max-queue-time") == 0) {
+			rc.max_queue_time_s = v;
+		} else {
+			fprintf(stderr, "camada: mailq run: unknown flag %s\n",
+			    f);
+			return 2;
+		}
+		i += used;
+	}
+	if ((loop = loop_new()) == NULL) {
+		fprintf(stderr, "camada: out of memory\n");
+		return 1;
+	}
+	if (loop_signal(loop, SIGTERM, on_signal, NULL) < 0 ||
+	    loop_signal(loop, SIGINT, on_signal, NULL) < 0 ||
+	    (r = mail_relay_new(loop, &rc, err)) == NULL) {
+		fprintf(stderr, "camada: mailq run: %s\n", err);
+		loop_free(loop);
+		return 1;
+	}
+	fprintf(stderr, "camada: relay running on %s\n", dir);
+	loop_run(loop);
+	mail_relay_free(r);
+	loop_once(loop, 0);
+	loop_free(loop);
+	return 0;
+}
+
 int
 mailq_main(int argc, char **argv, const char *default_conf)
 {
@@ -232,6 +334,8 @@ mailq_main(int argc, char **argv, const char *default_conf)
 			fprintf(stderr, "camada: %s: no such message in %s\n",
 			    argv[1], qdir);
 		rc = r != 0;
+	} else if (strcmp(argv[0], "run") == 0) {
+		rc = run(qdir, argc - 1, argv + 1);
 	} else if (strcmp(argv[0], "put") == 0) {
 		rc = put(qdir, argc - 1, argv + 1);
 	} else {
