@@ -31,6 +31,8 @@ static void conn_task(struct loop *loop, void *arg);
 static void on_io(struct loop *loop, struct loop_io *io, uint32_t ev);
 static void on_timer(struct loop *loop, struct timer *t, void *arg);
 static void conn_finish(struct conn *c);
+static void begin_transport(struct conn *c);
+static void conn_handshake(struct conn *c, int expired);
 
 /* --- plain TCP transport --- */
 
@@ -129,8 +131,9 @@ conn_arm(struct conn *c)
 
 	if (c->dead)
 		return;
-	if (c->connecting || c->lingering) {
-		d = c->last_read; /* holds the connect or linger deadline */
+	if (c->connecting || c->lingering || c->handshaking) {
+		d = c->last_read; /* holds the connect, linger or handshake
+		                   * deadline */
 	} else {
 		if (!c->closing && c->lim.timeout_ms)
 			d = c->last_read + c->lim.timeout_ms;
@@ -401,7 +404,10 @@ conn_flush(struct conn *c)
 	uint64_t was = conn_pending(c);
 	int progress = 0;
 
+	if (c->handshaking)
+		return 0; /* what is queued goes out encrypted, after it */
 	while (c->writable) {
+		c->want = CONN_WANT_WRITE;
 		ssize_t w;
 		if (c->nfiles && c->files[0].mem_before == 0) {
 			struct conn_file *f = &c->files[0];
@@ -436,6 +442,9 @@ conn_flush(struct conn *c)
 		if (w < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
 				c->writable = 0;
+				/* TLS: the write waits for a record to read */
+				if (c->want == CONN_WANT_READ)
+					c->wr_needs_rd = 1;
 				break;
 			}
 			if (errno == EINTR)
@@ -454,6 +463,8 @@ conn_flush(struct conn *c)
 			c->wr_shut = 1;
 			c->tr->shutdown_write(c);
 		}
+		if (c->next_tr && !c->closing)
+			begin_transport(c);
 		if (c->want_drained && !c->closing) {
 			c->want_drained = 0;
 			deliver(c, CONN_EV_DRAINED);
@@ -470,11 +481,25 @@ conn_flush(struct conn *c)
 static int
 can_read(const struct conn *c)
 {
-	if (c->dead || c->rd_eof || c->connecting)
+	if (c->dead || c->rd_eof || c->connecting || c->handshaking)
 		return 0;
 	if (c->closing)
 		return 1; /* read and drop, so that closing sends FIN, not RST */
-	return !c->paused && conn_pending(c) <= c->lim.out_high;
+	/* no plaintext is read once TLS is asked for (STARTTLS) */
+	return !c->paused && conn_pending(c) <= c->lim.out_high &&
+	    c->next_tr == NULL;
+}
+
+/* A recv said EAGAIN: the socket is drained, or (TLS) the read waits for
+ * the socket to take a write first. */
+static void
+read_blocked(struct conn *c)
+{
+	c->readable = 0;
+	if (c->want == CONN_WANT_WRITE) {
+		c->rd_needs_wr = 1;
+		c->writable = 0;
+	}
 }
 
 static void
@@ -483,13 +508,14 @@ discard_input(struct conn *c)
 	uint8_t tmp[4096];
 
 	while (c->readable && !c->rd_eof) {
+		c->want = CONN_WANT_READ;
 		ssize_t r = c->tr->recv(c, tmp, sizeof(tmp));
 		if (r > 0)
 			continue;
 		if (r == 0) {
 			c->rd_eof = 1;
 		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			c->readable = 0;
+			read_blocked(c);
 		} else if (errno != EINTR) {
 			c->rd_eof = 1;
 		}
@@ -542,6 +568,7 @@ conn_read(struct conn *c)
 			broken = 1;
 			break;
 		}
+		c->want = CONN_WANT_READ;
 		ssize_t r = c->tr->recv(c, dst, want);
 		if (r > 0) {
 			buf_commit(&c->in, (size_t)r);
@@ -552,8 +579,11 @@ conn_read(struct conn *c)
 			 * new bytes raise a new edge, saving a recv that would
 			 * only say EAGAIN. But a FIN that came with the data
 			 * raises no new edge: once epoll has said RDHUP, read
-			 * on until 0 so that the EOF is not lost. */
-			if ((size_t)r < want && !c->hup_seen)
+			 * on until 0 so that the EOF is not lost. TLS
+			 * hands out a record at a time: a short read
+			 * says nothing, read on until EAGAIN. */
+			if ((size_t)r < want && !c->hup_seen &&
+			    c->tr->short_read_drains)
 				c->readable = 0;
 			if (total >= CONN_READ_BUDGET) {
 				schedule(c); /* let other connections run */
@@ -562,7 +592,7 @@ conn_read(struct conn *c)
 		} else if (r == 0) {
 			c->rd_eof = 1;
 		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			c->readable = 0;
+			read_blocked(c);
 		} else if (errno != EINTR) {
 			broken = 1;
 			break;
@@ -633,6 +663,11 @@ conn_close(struct conn *c)
 {
 	if (c->closing)
 		return;
+	if (c->handshaking) {
+		/* nothing was said over TLS yet: nothing to flush */
+		conn_finish(c);
+		return;
+	}
 	c->closing = 1;
 	buf_reset(&c->in);
 	conn_arm(c);
@@ -664,7 +699,9 @@ conn_free(struct conn *c)
 	free(c->files);
 	loop_timer_stop(c->loop, &c->timer);
 	loop_defer_cancel(c->loop, &c->task);
-	if (c->tr->free)
+	if (c->next_tr && c->next_tr->free)
+		c->next_tr->free(c);
+	else if (c->tr->free)
 		c->tr->free(c);
 	if (c->fd >= 0) {
 		loop_io_del(c->loop, &c->io);
@@ -728,7 +765,72 @@ conn_resume(struct conn *c)
 	c->paused = 0;
 	if (c->in.len)
 		c->pending_data = 1;
+	if (c->tr->pending && c->tr->pending(c) > 0)
+		c->readable = 1;
 	schedule(c);
+}
+
+/* --- switching to TLS --- */
+
+int
+conn_start_transport(struct conn *c, const struct conn_transport *tr,
+    uint64_t timeout_ms, int client)
+{
+	if (c->closing || c->dead || c->next_tr || c->handshaking ||
+	    c->tr != &conn_tcp || c->connecting)
+		return -1;
+	/* bytes pipelined after a STARTTLS came in plaintext: they must
+	 * never be taken as if they had come over TLS */
+	buf_reset(&c->in);
+	c->pending_data = 0;
+	c->next_tr = tr;
+	c->tls_client = client ? 1 : 0;
+	c->tls_timeout_ms = timeout_ms ? timeout_ms : 10000;
+	if (conn_pending(c) == 0)
+		begin_transport(c);
+	return 0;
+}
+
+/* The plaintext is out: from here on every byte goes through TLS. */
+static void
+begin_transport(struct conn *c)
+{
+	c->tr = c->next_tr;
+	c->next_tr = NULL;
+	c->handshaking = 1;
+	c->last_read = loop_now(c->loop) + c->tls_timeout_ms;
+	conn_arm(c);
+	schedule(c);
+}
+
+/* One step of the handshake, from the loop. */
+static void
+conn_handshake(struct conn *c, int expired)
+{
+	int r;
+
+	c->want = 0;
+	r = c->tr->handshake(c, expired);
+	if (r == 0) {
+		if (c->want == CONN_WANT_READ)
+			c->readable = 0;
+		else if (c->want == CONN_WANT_WRITE)
+			c->writable = 0;
+		return;
+	}
+	c->handshaking = 0;
+	if (r < 0) {
+		if (c->tls_client) {
+			errno = expired ? ETIMEDOUT : EPROTO;
+			deliver(c, CONN_EV_ERROR);
+		}
+		conn_finish(c);
+		return;
+	}
+	c->last_read = c->last_write = loop_now(c->loop);
+	conn_arm(c);
+	deliver(c, CONN_EV_TLS);
+	schedule(c); /* what was queued, and what came with the handshake */
 }
 
 /* --- the two entry points from the loop --- */
@@ -745,6 +847,11 @@ conn_task(struct loop *loop, void *arg)
 	if (c->dead) {
 		conn_free(c);
 		return;
+	}
+	if (c->handshaking) {
+		conn_handshake(c, 0);
+		if (c->dead || c->handshaking)
+			return;
 	}
 	if (c->writable && conn_pending(c) && conn_flush(c) < 0) {
 		conn_abort(c);
@@ -799,12 +906,27 @@ on_io(struct loop *loop, struct loop_io *io, uint32_t ev)
 			return;
 		}
 	}
-	if (ev & LOOP_WRITE)
+	if (ev & LOOP_WRITE) {
 		c->writable = 1;
-	if (ev & LOOP_READ)
+		if (c->rd_needs_wr) {
+			c->rd_needs_wr = 0;
+			c->readable = 1;
+		}
+	}
+	if (ev & LOOP_READ) {
 		c->readable = 1;
+		if (c->wr_needs_rd) {
+			c->wr_needs_rd = 0;
+			c->writable = 1;
+		}
+	}
 	if (ev & LOOP_HUP)
 		c->hup_seen = 1;
+	if (c->handshaking) {
+		conn_handshake(c, 0);
+		if (c->dead || c->handshaking)
+			return;
+	}
 	if (ev & LOOP_ERR) {
 		/* a reset: nothing more can be sent */
 		buf_reset(&c->out);
@@ -850,6 +972,11 @@ on_timer(struct loop *loop, struct timer *t, void *arg)
 			conn_finish(c);
 			return;
 		}
+	} else if (c->handshaking) {
+		if (now >= c->last_read) {
+			conn_handshake(c, 1);
+			return;
+		}
 	} else {
 		if (c->lim.write_timeout_ms && conn_pending(c) &&
 		    now - c->last_write >= c->lim.write_timeout_ms) {
@@ -884,9 +1011,3 @@ conn_is_open(const struct conn *c)
 	return !c->closing && !c->dead && !c->rd_eof && !c->connecting;
 }
 
-/* --- TLS (placeholder) --- */
-int conn_tls_accept(struct conn *c, struct tls_server *ts, uint64_t t) { return -1; }
-int conn_tls_connect(struct conn *c, struct tls_client *tc, const char *h, uint64_t t) { return -1; }
-int conn_tls_info(const struct conn *c, struct conn_tls_info *o) { return -1; }
-int conn_is_tls(const struct conn *c) { return 0; }
-const char *conn_tls_error(const struct conn *c) { return NULL; }

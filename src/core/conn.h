@@ -69,8 +69,9 @@ struct conn_transport {
 	int (*shutdown_write)(struct conn *c);
 	void (*free)(struct conn *c);
 	/* The handshake's next step: 1 done, 0 blocked (c->want says on
-	 * what), -1 failed. NULL: nothing to do (plain TCP). */
-	int (*handshake)(struct conn *c);
+	 * what), -1 failed. expired: the deadline passed; record why and
+	 * return -1. NULL: nothing to do (plain TCP). */
+	int (*handshake)(struct conn *c, int expired);
 	/* Bytes already decrypted and waiting inside the transport. */
 	size_t (*pending)(const struct conn *c);
 	int short_read_drains;
@@ -105,6 +106,8 @@ struct conn {
 	struct loop_task task;  /* flush, resume reading, deliver CLOSED */
 	const struct conn_transport *tr;
 	void *tr_ctx;
+	const struct conn_transport *next_tr; /* TLS once the plaintext
+	                          * queued before it has gone out */
 	enum conn_want want;    /* set by the transport with EAGAIN */
 	uint64_t tls_timeout_ms; /* the handshake's bound */
 	struct conn_limits lim;
@@ -120,7 +123,7 @@ struct conn {
 	    wr_shut : 1, closing : 1, lingering : 1, dead : 1, detached : 1,
 	    paused : 1, want_drained : 1, in_cb : 1, pending_data : 1,
 	    eof_told : 1, shut_after_flush : 1, hup_seen : 1, nodelay : 1,
-	    handshaking : 1, tls_after_flush : 1, rd_needs_wr : 1,
+	    handshaking : 1, tls_client : 1, rd_needs_wr : 1,
 	    wr_needs_rd : 1;
 };
 
@@ -249,6 +252,13 @@ int conn_is_tls(const struct conn *c);
  * "certificate verify failed: name mismatch (...)", "handshake timed out").
  * NULL when the error was not TLS's. */
 const char *conn_tls_error(const struct conn *c);
+
+/* For conn_tls.c: c->tr_ctx is set; switch to tr once what is queued has
+ * gone out in plaintext, dropping what was read and not consumed, then run
+ * tr->handshake within timeout_ms, and deliver CONN_EV_TLS (client: or
+ * CONN_EV_ERROR). -1 when c is closing or already switching. */
+int conn_start_transport(struct conn *c, const struct conn_transport *tr,
+    uint64_t timeout_ms, int client);
 
 /* ---- for core/upstream.h: connections that change hands (a pool parks an
  * idle one, a client takes it back) ---- */

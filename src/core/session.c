@@ -7,6 +7,7 @@
 #include "core/metrics.h"
 #include "core/server.h"
 #include "core/session.h"
+#include "core/tls.h"
 
 void
 session_metrics_register(struct session_metrics *m,
@@ -119,9 +120,16 @@ on_accept(struct listener *l, int fd, const struct sock_addr *peer, void *arg)
 {
 	struct session_set *set = arg;
 	struct session *s = session_accept(set, fd, peer);
+	long i = l - set->watch.tcp;
 
-	if (s && set->ops->init)
+	if (s == NULL)
+		return;
+	if (set->ops->init)
 		set->ops->init(s, set->owner);
+	/* no event comes before the loop runs again: the order is free */
+	if (i >= 0 && i < SERVER_MAX_LISTEN && set->tls[i] &&
+	    conn_tls_accept(s->c, set->tls[i], set->tls_timeout_ms) < 0)
+		conn_abort(s->c);
 }
 
 int
@@ -173,6 +181,10 @@ session_set_stop(struct session_set *set)
 void
 session_set_free(struct session_set *set)
 {
+	for (int i = 0; i < SERVER_MAX_LISTEN; i++) {
+		tls_server_unref(set->tls[i]);
+		set->tls[i] = NULL;
+	}
 	while (set->list.first)
 		destroy(LIST_ENTRY(set->list.first, struct session, node));
 }
@@ -181,4 +193,11 @@ void
 session_set_tls(struct session_set *set, int ls_index, struct tls_server *ts,
     uint64_t timeout_ms)
 {
+	if (ls_index < 0 || ls_index >= SERVER_MAX_LISTEN)
+		return;
+	if (ts)
+		tls_server_ref(ts);
+	tls_server_unref(set->tls[ls_index]);
+	set->tls[ls_index] = ts;
+	set->tls_timeout_ms = timeout_ms;
 }

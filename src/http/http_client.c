@@ -167,6 +167,8 @@ write_var(const struct hc_ctx *ctx, const struct hc_xfer *x, int rc,
 		snprintf(out, outsz, "%.6f", (hc_now_ms() - ctx->t0) / 1000);
 	else if (VAR("time_connect"))
 		snprintf(out, outsz, "%.6f", secs_since(ctx, x->t_connected));
+	else if (VAR("time_appconnect"))
+		snprintf(out, outsz, "%.6f", secs_since(ctx, x->t_tls));
 	else if (VAR("time_pretransfer"))
 		snprintf(out, outsz, "%.6f", secs_since(ctx, x->t_sent));
 	else if (VAR("time_starttransfer"))
@@ -197,7 +199,8 @@ write_var(const struct hc_ctx *ctx, const struct hc_xfer *x, int rc,
 		else
 			out[0] = '\0';
 	} else if (VAR("scheme"))
-		snprintf(out, outsz, "%s", x->url.scheme[0] ? "HTTP" : "");
+		snprintf(out, outsz, "%s", x->url.scheme[0] == '\0' ? "" :
+		    x->url.tls ? "HTTPS" : "HTTP");
 	else if (VAR("exitcode"))
 		snprintf(out, outsz, "%d", rc);
 	else if (VAR("errormsg"))
@@ -321,10 +324,13 @@ usage(FILE *f)
 {
 	fputs(
 	    "usage: camada get [OPTIONS] URL\n"
-	    "Fetches URL (http://host[:port]/path?query, http://[::1]:8080/; "
-	    "without a\nscheme, http://) over HTTP/1.1 with persistent "
-	    "connections and writes the\nbody to standard output (not "
-	    "binary to a terminal: 23 unless -o -).\n"
+	    "Fetches URL (http://host[:port]/path?query, http://[::1]:8080/, "
+	    "https://host/;\nwithout a scheme, http://) over HTTP/1.1 with "
+	    "persistent connections and\nwrites the body to standard output "
+	    "(not binary to a terminal: 23 unless -o -).\n"
+	    "https verifies the server's certificate chain against the "
+	    "system's trust store\n(/etc/ssl/certs) or --cacert, and its "
+	    "name against the URL's host.\n"
 	    "\n"
 	    "  -o, --output FILE        write the body to FILE (\"-\": "
 	    "stdout, binary too)\n"
@@ -344,7 +350,9 @@ usage(FILE *f)
 	    "%{num_redirects}\n"
 	    "                           %{remote_ip} %{remote_port} "
 	    "%{time_connect}\n"
-	    "                           %{time_starttransfer} %{size_header} "
+	    "                           %{time_appconnect} (TLS done) "
+	    "%{time_starttransfer}\n"
+	    "                           %{size_header} %{scheme} "
 	    "%{exitcode}\n"
 	    "                           ... and \\n; @FILE reads FORMAT "
 	    "from FILE\n"
@@ -379,6 +387,14 @@ usage(FILE *f)
 	    "304 is served\n"
 	    "                           from DIR (\"304, from cache\" on "
 	    "stderr)\n"
+	    "      --cacert FILE        trust the CA certificates in FILE "
+	    "(PEM), not the\n"
+	    "                           system's store\n"
+	    "  -k, --insecure           https without verifying the "
+	    "certificate (chain,\n"
+	    "                           expiry, name): still encrypted, but "
+	    "anyone in the\n"
+	    "                           path can pose as the server\n"
 	    "      --resolver ADDR[:PORT]  look host names up by asking this DNS "
 	    "resolver\n"
 	    "                           (camada resolver, or any other) instead "
@@ -386,7 +402,7 @@ usage(FILE *f)
 	    "      --page               fetch the page and every object it "
 	    "references, then\n"
 	    "                           print a table of times per object and "
-	    "totals\n"
+	    "totals (below)\n"
 	    "      --pipeline           (--page) send the requests of a "
 	    "connection back to back\n"
 	    "      --parallel N         (--page) use N connections per host\n"
@@ -394,9 +410,24 @@ usage(FILE *f)
 	    "(Connection: close)\n"
 	    "  -h, --help               this text\n"
 	    "\n"
+	    "--page's columns, in round trips (RTT) on a new connection:\n"
+	    "  conn ms  the TCP handshake: SYN, SYN+ACK             1 RTT\n"
+	    "  tls ms   (https) the TLS handshake: ClientHello, the "
+	    "server's\n"
+	    "           certificate and Finished                    1 RTT "
+	    "with TLS 1.3,\n"
+	    "                                                       2 with "
+	    "TLS 1.2\n"
+	    "  ttfb ms  the request to the response's first byte    1 RTT + "
+	    "the server\n"
+	    "  xfer ms  the rest of the response\n"
+	    "A reused connection pays neither handshake (0). The tls ms "
+	    "column is there\nwhen the page has an https object; \"-\" "
+	    "marks a plain one.\n"
+	    "\n"
 	    "Exit codes (curl's numbers):\n"
 	    "   0  success                       23  cannot write the output\n"
-	    "   1  unsupported scheme (https)    26  cannot read -d @FILE\n"
+	    "   1  unsupported scheme (ftp...)   26  cannot read -d @FILE\n"
 	    "   2  bad options                   27  request head over 1 MiB\n"
 	    "   3  malformed URL                 28  timeout "
 	    "(--max-time, --connect-timeout)\n"
@@ -407,6 +438,12 @@ usage(FILE *f)
 	    "  18  body shorter than announced   56  receive failure (reset)\n"
 	    "  22  HTTP status >= 400 with -f   33  -C: the server ignored "
 	    "the range\n"
+	    "  35  TLS handshake failed          60  the server's certificate "
+	    "failed\n"
+	    "      (protocol, alert, reset)          verification (unknown "
+	    "CA, expired,\n"
+	    "                                        name mismatch)\n"
+	    "  77  --cacert (or the system store) cannot be read\n"
 	    "With --page the exit code is the first failed object's (22 with "
 	    "-f for any\nobject's status >= 400).\n", f);
 }
@@ -587,6 +624,8 @@ parse_args(int argc, char **argv, struct hc_opts *o)
 			o->include = true, takes = false;
 		} else if (IS("-O", "--remote-name")) {
 			o->remote_name = true, takes = false;
+		} else if (IS("-k", "--insecure")) {
+			o->insecure = true, takes = false;
 		} else if (v == NULL && a[0] == '-' && a[1] != '\0') {
 			if (IS("-o", "--output") || IS("-X", "--request") ||
 			    IS("-r", "--range") || IS("-C", "--continue-at") ||
@@ -596,7 +635,8 @@ parse_args(int argc, char **argv, struct hc_opts *o)
 			    IS("--data-binary", "--data-binary") ||
 			    IS("--max-redirs", "--connect-timeout") ||
 			    IS("--parallel", "--cookie-jar") ||
-			    IS("--cache", "--resolver")) {
+			    IS("--cache", "--resolver") ||
+			    IS("--cacert", "--cacert")) {
 				fprintf(stderr, "camada get: %s needs a "
 				    "value\n", a);
 				return HC_USAGE;
@@ -683,6 +723,8 @@ parse_args(int argc, char **argv, struct hc_opts *o)
 			o->cookie_jar = v;
 		} else if (IS("--cache", "--cache")) {
 			o->cache_dir = v;
+		} else if (IS("--cacert", "--cacert")) {
+			o->cacert = v;
 		} else if (IS("--resolver", "--resolver")) {
 			char serr[SOCK_ERR_LEN];
 			if (sock_parse_host(v, 53, &o->resolver, serr) < 0) {

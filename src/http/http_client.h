@@ -6,7 +6,8 @@
  * 3986), the HTML scanner, Set-Cookie parsing and the cookie-file lines
  * (RFC 6265), the cache's metadata header. None of them touch a socket or a
  * file, print, or keep global state. The I/O parts (jar and cache files, the
- * connections) follow, then the entry point. No https yet.
+ * connections) follow, then the entry point. https goes through core/tls
+ * (conn_tls_connect), http/1.1 over TLS only.
  */
 #ifndef CAMADA_HTTP_CLIENT_H
 #define CAMADA_HTTP_CLIENT_H
@@ -57,35 +58,39 @@ http_client_remove_dot_segments(const char *path, size_t n, char *out,
 
 #define HTTP_CLIENT_URL_OK 0
 #define HTTP_CLIENT_URL_BAD (-1)	/* malformed: exit 3 */
-#define HTTP_CLIENT_URL_SCHEME (-2)	/* not http: exit 1 */
+#define HTTP_CLIENT_URL_SCHEME (-2)	/* not http(s): exit 1 */
 
-/* An absolute http URL taken apart for a request. */
+/* An absolute http or https URL taken apart for a request. */
 struct http_client_url {
-	char scheme[16];	/* lower case: "http" */
+	char scheme[16];	/* lower case: "http" or "https" */
+	bool tls;		/* https */
 	char host[256];		/* lower case; an IPv6 literal without [] */
 	bool ipv6;
-	int port;		/* 1..65535, 80 when absent */
-	/* the Host field: "h", "h:8080", "[::1]:8080" */
+	int port;		/* 1..65535; 80 (http) or 443 (https) when
+				 * absent */
+	/* the Host field: "h", "h:8080", "[::1]:8080" (the port left out
+	 * when it is the scheme's default) */
 	char hostport[272];
 	/* The request-target: "/path?query", never empty. Bytes that may not
 	 * appear in a URI (space, controls, non-ASCII, "<>\"^`{|}\\") are
 	 * percent-encoded; '%' is kept as it is. */
 	char target[HTTP_CLIENT_URL_MAX];
-	/* The normalised URL without fragment ("http://h:8080/p?q", port left
-	 * out when 80): what redirects resolve against, the cache's key, and
-	 * what --page prints and de-duplicates on. */
+	/* The normalised URL without fragment ("http://h:8080/p?q",
+	 * "https://h/", the port left out when it is the scheme's default):
+	 * what redirects resolve against, the cache's key, and what --page
+	 * prints and de-duplicates on. */
 	char str[HTTP_CLIENT_URL_MAX + 300];
 };
 
 /*
- * Parses an absolute http URL: "http://host[:port]/path?query#fragment",
- * the host a name, an IPv4 address or "[IPv6]". Userinfo ("user:pw@") is
- * accepted and ignored. Leading and trailing whitespace is ignored.
- * Returns HTTP_CLIENT_URL_OK, HTTP_CLIENT_URL_SCHEME for a scheme other
- * than http (scheme[] is set, so the caller can say "https is not supported
- * yet"), or HTTP_CLIENT_URL_BAD: no scheme, no "//authority", an empty or
- * invalid host, a port outside 1..65535, a control character, a URL over
- * HTTP_CLIENT_URL_MAX.
+ * Parses an absolute http or https URL:
+ * "http[s]://host[:port]/path?query#fragment", the host a name, an IPv4
+ * address or "[IPv6]". Userinfo ("user:pw@") is accepted and ignored.
+ * Leading and trailing whitespace is ignored. Returns HTTP_CLIENT_URL_OK,
+ * HTTP_CLIENT_URL_SCHEME for another scheme (scheme[] is set, so the
+ * caller can name it), or HTTP_CLIENT_URL_BAD: no scheme, no
+ * "//authority", an empty or invalid host, a port outside 1..65535, a
+ * control character, a URL over HTTP_CLIENT_URL_MAX.
  */
 int
 http_client_url_parse(const char *s, size_t n, struct http_client_url *u);

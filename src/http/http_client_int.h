@@ -17,7 +17,7 @@
 /* Exit codes, curl's numbers (listed by --help). */
 enum {
 	HC_OK = 0,
-	HC_UNSUPPORTED = 1,	/* a scheme we do not speak (https) */
+	HC_UNSUPPORTED = 1,	/* a scheme we do not speak (ftp) */
 	HC_USAGE = 2,		/* bad options */
 	HC_URL = 3,		/* malformed URL */
 	HC_RESOLVE = 6,		/* cannot resolve host */
@@ -31,10 +31,17 @@ enum {
 				 * HC_MAX_REQUEST, as curl) */
 	HC_TIMEOUT = 28,	/* --max-time or --connect-timeout */
 	HC_RANGE = 33,		/* -C: the server ignored the Range */
+	HC_TLS = 35,		/* the TLS handshake failed (not the
+				 * certificate: a protocol or ALPN alert,
+				 * a plain server, a reset) */
 	HC_REDIRS = 47,		/* more than --max-redirs redirects */
 	HC_EMPTY = 52,		/* the server closed without answering */
 	HC_SEND = 55,		/* sending failed */
 	HC_RECV = 56,		/* receiving failed (reset) */
+	HC_VERIFY = 60,		/* the server's certificate failed
+				 * verification (chain, expiry, name) */
+	HC_CACERT = 77,		/* --cacert (or the system store) cannot
+				 * be read */
 	/* internal: a reused connection closed before any byte came back;
 	 * the request may be sent again on a new one */
 	HC_STALE = -1
@@ -75,6 +82,9 @@ struct hc_opts {
 	bool resume_auto;		/* -C -: from -o FILE's size */
 	int64_t resume_from;		/* -C N, or what -C - found; 0: none */
 	const char *write_out;		/* -w FORMAT (@FILE read already) */
+	const char *cacert;		/* --cacert FILE; NULL: the system's
+					 * trust store */
+	bool insecure;			/* -k: no certificate verification */
 	char *owned[3];			/* the URL with http:// added, -O's
 					 * name, -w @FILE's text */
 	char range_hdr[160];		/* "Range: bytes=...", in headers[] */
@@ -82,11 +92,20 @@ struct hc_opts {
 
 struct hc_lane;
 
-/* The run: one loop, one pool of connections (upstream), one deadline. */
+/* The run: one loop, one deadline, two pools of connections (upstream):
+ * plain ones and TLS ones, so that the pool never hands an https request
+ * a plain connection or the other way round (a TLS connection is parked
+ * under the host name it was verified for). */
 struct hc_ctx {
 	const struct hc_opts *o;
 	struct loop *loop;
-	struct upstream *up;
+	struct upstream *up;		/* http */
+	struct upstream *up_tls;	/* https */
+	/* the run's TLS context, made at the first https connection (a plain
+	 * run never reads the trust store); tls_err when that failed */
+	struct tls_client *tls;
+	char tls_err[320];
+	uint64_t connect_timeout_ms;	/* TCP connect, and TLS handshake */
 	struct dns_stub_conf stub;
 	unsigned conns_opened;
 	struct http_client_cookie_jar jar;
@@ -135,8 +154,13 @@ struct hc_xfer {
 	int status;			/* 0: no response */
 	uint64_t bytes;			/* body bytes delivered */
 	double connect_ms;		/* 0 when the connection was reused */
+	double tls_ms;			/* TCP connected to TLS handshake done;
+					 * 0 when reused or plain */
 	double t_connected;		/* monotonic ms: the connection was
 					 * ready (made or taken) */
+	double t_tls;			/* monotonic ms: TLS ready (handshake
+					 * done, or a TLS one taken); 0:
+					 * plain */
 	struct sock_addr remote;	/* the peer it went to (has_remote) */
 	bool has_remote;
 	bool reused;

@@ -3,7 +3,9 @@
  * status, size and times. Persistent connections (one per host, or N with
  * --parallel N, each a lane of its own on the one loop), optional
  * pipelining, or with --no-keepalive a new connection per object: the
- * textbook's comparison of persistent and non-persistent HTTP, measured. */
+ * textbook's comparison of persistent and non-persistent HTTP, measured.
+ * A page with https objects gets one more column, the TLS handshake: the
+ * book's picture with one more round trip (two with TLS 1.2). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,9 +175,8 @@ build_objects(struct page *pg, const char *doc_url)
 			continue;
 		}
 		if (rc != HC_OK) {
-			o->skip = rc == HC_UNSUPPORTED ? (strcmp(x->url.scheme,
-			    "https") == 0 ? "https is not supported yet" :
-			    "unsupported scheme") : "malformed URL";
+			o->skip = rc == HC_UNSUPPORTED ? "unsupported scheme" :
+			    "malformed URL";
 			hc_xfer_reset(x);
 			free(x);
 			continue;
@@ -185,7 +186,15 @@ build_objects(struct page *pg, const char *doc_url)
 	}
 }
 
-/* Groups the objects by host and splits each group into up to --parallel
+/* Whether two objects may share a connection: host, port and scheme. */
+static bool
+same_origin(const struct http_client_url *a, const struct http_client_url *b)
+{
+	return a->port == b->port && a->tls == b->tls &&
+	    strcmp(a->host, b->host) == 0;
+}
+
+/* Groups the objects by origin and splits each group into up to --parallel
  * jobs, round robin: one connection each. */
 static int
 build_jobs(struct page *pg, size_t first)
@@ -207,8 +216,7 @@ build_jobs(struct page *pg, size_t first)
 		u = &pg->objs[i].x->url;
 		for (k = i; k < pg->n; k++)
 			if (!taken[k] && pg->objs[k].x &&
-			    pg->objs[k].x->url.port == u->port &&
-			    strcmp(pg->objs[k].x->url.host, u->host) == 0)
+			    same_origin(&pg->objs[k].x->url, u))
 				count++;
 		nj = count < par ? count : par;
 		for (size_t j = 0; j < nj; j++) {
@@ -222,8 +230,7 @@ build_jobs(struct page *pg, size_t first)
 		count = 0;
 		for (k = i; k < pg->n; k++) {
 			struct hc_xfer *x = pg->objs[k].x;
-			if (taken[k] || x == NULL || x->url.port != u->port ||
-			    strcmp(x->url.host, u->host) != 0)
+			if (taken[k] || x == NULL || !same_origin(&x->url, u))
 				continue;
 			struct page_job *jb = &pg->jobs[j0 + count % nj];
 			jb->idx[jb->n++] = k;
@@ -288,17 +295,26 @@ worker_next(struct page_worker *w)
 	hc_lane_start(&w->lane);
 }
 
+/* One row; with_tls adds the TLS handshake's column after conn ms ("-"
+ * for an object fetched over plain http). */
 static void
-print_row(size_t i, const struct page_obj *o)
+print_row(size_t i, const struct page_obj *o, bool with_tls)
 {
 	const struct hc_xfer *x = o->x;
-	char st[16];
+	char st[16], tls[32];
 
 	if (x == NULL) {
-		printf("%3zu  %-10s %10s %9s %9s %9s  %s (%s)\n", i, "skipped",
-		    "-", "-", "-", "-", o->url, o->skip);
+		printf("%3zu  %-10s %10s %9s %s%9s %9s  %s (%s)\n", i,
+		    "skipped", "-", "-", with_tls ? "        - " : "", "-", "-",
+		    o->url, o->skip);
 		return;
 	}
+	tls[0] = '\0';
+	if (with_tls && !x->url.tls)
+		snprintf(tls, sizeof(tls), "%9s ", "-");
+	else if (with_tls)
+		snprintf(tls, sizeof(tls), "%9.3f ", x->reused ? 0.0 :
+		    x->tls_ms);
 	if (x->code && x->status == 0)
 		snprintf(st, sizeof(st), "error");
 	else if (x->from_cache)
@@ -311,9 +327,9 @@ print_row(size_t i, const struct page_obj *o)
 	    0;
 	if (ttfb < 0)
 		ttfb = 0;
-	printf("%3zu  %-10s %10llu %9.3f %9.3f %9.3f  %s", i, st,
+	printf("%3zu  %-10s %10llu %9.3f %s%9.3f %9.3f  %s", i, st,
 	    (unsigned long long)x->bytes, x->reused ? 0.0 : x->connect_ms,
-	    ttfb, xfer, x->url.str[0] ? x->url.str : o->url);
+	    tls, ttfb, xfer, x->url.str[0] ? x->url.str : o->url);
 	if (x->code)
 		printf(" (%s)", x->err);
 	printf("\n");
@@ -331,6 +347,7 @@ http_client_page_run(struct hc_ctx *ctx)
 	size_t nth, nfetched = 0, nskipped = 0, ncached = 0;
 	uint64_t bytes = 0;
 	int rc, first_err = 0;
+	bool with_tls = false;
 
 	memset(&pg, 0, sizeof(pg));
 	pg.ctx = ctx;
@@ -389,11 +406,15 @@ http_client_page_run(struct hc_ctx *ctx)
 	    o->no_keepalive ? "non-persistent (Connection: close)" :
 	    "persistent", o->pipeline ? "pipelined" : "one request at a time",
 	    o->parallel, o->parallel == 1 ? "" : "s");
-	printf("%3s  %-10s %10s %9s %9s %9s  %s\n", "#", "status", "bytes",
-	    "conn ms", "ttfb ms", "xfer ms", "url");
+	for (size_t i = 0; i < pg.n; i++)
+		if (pg.objs[i].x && pg.objs[i].x->url.tls)
+			with_tls = true;
+	printf("%3s  %-10s %10s %9s %s%9s %9s  %s\n", "#", "status", "bytes",
+	    "conn ms", with_tls ? "   tls ms " : "", "ttfb ms", "xfer ms",
+	    "url");
 	for (size_t i = 0; i < pg.n; i++) {
 		struct page_obj *ob = &pg.objs[i];
-		print_row(i, ob);
+		print_row(i, ob, with_tls);
 		if (ob->x == NULL) {
 			nskipped++;
 			continue;

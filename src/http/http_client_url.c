@@ -1,6 +1,6 @@
 /* http_client_url.c - URI references for the client (RFC 3986): splitting,
- * resolution against a base (§5.2), and parsing of absolute http URLs for
- * requests. Pure: no I/O, no allocation. */
+ * resolution against a base (§5.2), and parsing of absolute http and https
+ * URLs for requests. Pure: no I/O, no allocation. */
 #include <arpa/inet.h>
 #include <string.h>
 
@@ -344,7 +344,9 @@ http_client_url_parse(const char *s, size_t n, struct http_client_url *u)
 	for (i = 0; i < x.scheme.n; i++)
 		u->scheme[i] = (char)lower(x.scheme.p[i]);
 	u->scheme[i] = '\0';
-	if (strcmp(u->scheme, "http") != 0)
+	if (strcmp(u->scheme, "https") == 0)
+		u->tls = true;
+	else if (strcmp(u->scheme, "http") != 0)
 		return HTTP_CLIENT_URL_SCHEME;
 	if (!x.has_authority)
 		return HTTP_CLIENT_URL_BAD;
@@ -398,7 +400,7 @@ http_client_url_parse(const char *s, size_t n, struct http_client_url *u)
 		u->host[i] = (char)lower(host.p[i]);
 	u->host[i] = '\0';
 
-	u->port = 80;
+	u->port = u->tls ? 443 : 80;
 	if (has_port && port.n > 0) {	/* "http://h:/" is port 80 */
 		long v = 0;
 		if (port.n > 5)
@@ -419,7 +421,7 @@ http_client_url_parse(const char *s, size_t n, struct http_client_url *u)
 	wr_str(&w, u->host);
 	if (u->ipv6)
 		wr_str(&w, "]");
-	if (u->port != 80) {
+	if (u->port != (u->tls ? 443 : 80)) {
 		char pb[8];
 		int k = 0, p = u->port;
 		char rev[8];
@@ -455,7 +457,8 @@ http_client_url_parse(const char *s, size_t n, struct http_client_url *u)
 		return HTTP_CLIENT_URL_BAD;
 
 	w = (struct wr){ u->str, 0, sizeof(u->str), false };
-	wr_str(&w, "http://");
+	wr_str(&w, u->scheme);
+	wr_str(&w, "://");
 	wr_str(&w, u->hostport);
 	wr_str(&w, u->target);
 	if (w.full)

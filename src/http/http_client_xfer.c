@@ -1,6 +1,7 @@
 /* http_client_xfer.c - the client's engine, on the loop: the run's context
- * (the loop, the pool of connections of core/upstream, names through
- * dns_stub, the --max-time deadline), one exchange on a connection (the
+ * (the loop, the pools of connections of core/upstream, names through
+ * dns_stub, the TLS context, the --max-time deadline), the TLS handshake of
+ * a new https connection, one exchange on a connection (the
  * request out; the response in as it arrives: 1xx skipped, Content-Length,
  * chunked or close-delimited bodies; cookies stored, a 304 served from the
  * cache and a 200 stored in it), and the lanes that carry exchanges one by
@@ -18,6 +19,7 @@
 #include "core/clock.h"
 #include "core/conn.h"
 #include "core/sock.h"
+#include "core/tls.h"
 #include "http/http_client_int.h"
 #include "http/http_chunked.h"
 #include "http/http_field.h"
@@ -122,13 +124,9 @@ hc_xfer_set_url(struct hc_xfer *x, const char *url)
 {
 	int r = http_client_url_parse(url, strlen(url), &x->url);
 
-	if (r == HTTP_CLIENT_URL_SCHEME) {
-		if (strcmp(x->url.scheme, "https") == 0)
-			return xerr(x, HC_UNSUPPORTED, "%s: https is not "
-			    "supported yet", url), HC_UNSUPPORTED;
+	if (r == HTTP_CLIENT_URL_SCHEME)
 		return xerr(x, HC_UNSUPPORTED, "%s: protocol \"%s\" not "
 		    "supported", url, x->url.scheme), HC_UNSUPPORTED;
-	}
 	if (r != HTTP_CLIENT_URL_OK)
 		return xerr(x, HC_URL, "malformed URL: %s", url), HC_URL;
 	return HC_OK;
@@ -184,8 +182,9 @@ hc_xfer_prepare(struct hc_ctx *ctx, struct hc_xfer *x)
 		static char cookie[64 * 1024];
 		int k;
 
+		/* Secure cookies go over https only (RFC 6265 §5.4) */
 		k = http_client_cookie_jar_header(&ctx->jar, x->url.host,
-		    x->url.target, target_path_len(x->url.target), false,
+		    x->url.target, target_path_len(x->url.target), x->url.tls,
 		    time(NULL), cookie, sizeof(cookie));
 		if (k > 0)
 			ok &= buf_printf(b, "Cookie: %s\r\n", cookie) == 0;
@@ -342,6 +341,7 @@ hc_ctx_init(struct hc_ctx *ctx, const struct hc_opts *o)
 	memset(&uc, 0, sizeof(uc));
 	uc.connect_timeout_ms = (uint64_t)((o->connect_timeout > 0 ?
 	    o->connect_timeout : HC_CONNECT_TIMEOUT_DEFAULT) * 1000);
+	ctx->connect_timeout_ms = uc.connect_timeout_ms;
 	uc.idle_per_dest = per_host;
 	uc.idle_max = 2 * per_host;
 	conn_limits_default(&uc.lim);
@@ -353,7 +353,8 @@ hc_ctx_init(struct hc_ctx *ctx, const struct hc_opts *o)
 	uc.lim.linger_ms = 0;
 	dns_stub_as_lookup(&uc.lookup, &ctx->stub);
 	ctx->up = upstream_new(ctx->loop, &uc);
-	if (ctx->up == NULL) {
+	ctx->up_tls = upstream_new(ctx->loop, &uc);
+	if (ctx->up == NULL || ctx->up_tls == NULL) {
 		fprintf(stderr, "camada get: out of memory\n");
 		return -1;
 	}
@@ -380,7 +381,10 @@ hc_ctx_free(struct hc_ctx *ctx)
 	if (ctx->loop == NULL)
 		return;
 	loop_timer_stop(ctx->loop, &ctx->deadline_timer);
-	upstream_free(ctx->up);
+	if (ctx->up)
+		upstream_free(ctx->up);
+	if (ctx->up_tls)
+		upstream_free(ctx->up_tls);
 	/* the aborted connections' CLOSED, and their frees, come from the
 	 * loop */
 	conn_abort_all();
@@ -388,6 +392,9 @@ hc_ctx_free(struct hc_ctx *ctx)
 		loop_once(ctx->loop, 10);
 	loop_free(ctx->loop);
 	ctx->loop = NULL;
+	/* after the connections, which held references */
+	tls_client_unref(ctx->tls);
+	ctx->tls = NULL;
 }
 
 /* ---- a connection of a lane ---------------------------------------------- */
@@ -399,8 +406,12 @@ struct hc_conn {
 	struct hc_ctx *ctx;
 	struct conn *c;			/* NULL after CLOSED */
 	struct hc_lane *lane;		/* NULL once let go */
+	struct upstream *up;		/* its pool: it goes back there */
 	char host[256];
 	int port;
+	bool tls;			/* https: ctx->up_tls's */
+	bool handshaking;		/* TLS: nothing is sent until it ends */
+	double t_tcp;			/* TLS: when the TCP connect ended */
 	int id;				/* "Connection #N", counted from 0 */
 	bool reusable;			/* the last response allows another */
 	bool used;			/* a response was read since taken */
@@ -454,12 +465,12 @@ hc_let_go(struct hc_conn *hc, bool park)
 		return;
 	}
 	if (park && hc->reusable && !hc->gone && !hc->stop &&
-	    hc->c->in.len == 0 && conn_pending(hc->c) == 0 &&
-	    conn_is_open(hc->c)) {
+	    !hc->handshaking && hc->c->in.len == 0 &&
+	    conn_pending(hc->c) == 0 && conn_is_open(hc->c)) {
 		if (ctx->o->verbose)
 			hc_verbose("Connection #%d to host %s left intact",
 			    hc->id, hc->host);
-		upstream_put(ctx->up, hc->c, hc->host, hc->port,
+		upstream_put(hc->up, hc->c, hc->host, hc->port,
 		    (uint64_t)hc->id);
 		free(hc);
 		return;
@@ -822,11 +833,29 @@ hc_ended(struct hc_conn *hc, bool reset)
 	}
 }
 
+static void hc_tls_done(struct hc_conn *hc);
+static void hc_tls_failed(struct hc_conn *hc, int err);
+
 static void
 hc_on_conn(struct conn *c, enum conn_ev ev, void *arg)
 {
 	struct hc_conn *hc = arg;
+	int err = errno;	/* what CONN_EV_ERROR came with */
 
+	if (hc->handshaking) {
+		/* the handshake's end, one way or another: no DATA comes
+		 * before TLS (conn.h) */
+		if (ev == CONN_EV_TLS) {
+			hc_tls_done(hc);
+			return;
+		}
+		if (ev == CONN_EV_ERROR || ev == CONN_EV_EOF ||
+		    ev == CONN_EV_CLOSED)
+			hc_tls_failed(hc, ev == CONN_EV_ERROR ? err :
+			    ev == CONN_EV_EOF ? 0 : ECONNRESET);
+		if (ev != CONN_EV_CLOSED)
+			return;
+	}
 	switch (ev) {
 	case CONN_EV_DATA:
 		hc_read(hc);
@@ -907,6 +936,8 @@ lane_timeout(struct hc_lane *l)
 		if (i == l->next && hc && i < l->sent)
 			what = hc->rd == RD_HEAD ? "waiting for the response" :
 			    "reading the body";
+		else if (i == l->next && hc && hc->handshaking)
+			what = "TLS handshake";
 		if (i == l->next && hc == NULL &&
 		    upstream_req_resolving(l->req)) {
 			/* curl's words */
@@ -931,6 +962,7 @@ follow_hop(struct hc_lane *l, struct hc_xfer *x)
 	const struct hc_opts *o = l->ctx->o;
 	char loc[sizeof(x->location)];
 	char prev[sizeof(x->url.hostport)];
+	bool prev_tls = x->url.tls;
 
 	if (++x->hops > o->max_redirs) {
 		xerr(x, HC_REDIRS, "maximum (%d) redirects followed",
@@ -950,9 +982,131 @@ follow_hop(struct hc_lane *l, struct hc_xfer *x)
 		l->next++;
 		return;
 	}
-	if (strcmp(prev, x->url.hostport) != 0)
+	/* another host, port or scheme: curl's rule since CVE-2022-27776
+	 * (https to http would send them in the clear) */
+	if (strcmp(prev, x->url.hostport) != 0 || prev_tls != x->url.tls)
 		x->cross_host = true;
 	l->sent = l->next;
+}
+
+/* The front exchange x could get no connection (x->err says why): it
+ * ends with code, and so does the rest of a pipelined lane, which is one
+ * host. */
+static void
+lane_conn_failed(struct hc_lane *l, struct hc_xfer *x, int code)
+{
+	x->code = code;
+	for (size_t i = l->next + 1; l->depth > 1 && i < l->n; i++) {
+		snprintf(l->xs[i]->err, sizeof(l->xs[i]->err), "%s", x->err);
+		l->xs[i]->code = code;
+	}
+	l->next = l->depth > 1 ? l->n : l->next + 1;
+	l->sent = l->next;
+	lane_kick(l);
+}
+
+/* The run's TLS context, made at its first use: the trust store is read
+ * once per run, and only when an https connection needs it (after the TCP
+ * connect, as curl: a refused connection is 7 whatever --cacert says).
+ * NULL with x->err and x->code. */
+static struct tls_client *
+hc_tls_client(struct hc_ctx *ctx, struct hc_xfer *x)
+{
+	static const char *const alpn[] = { "http/1.1", NULL };
+	struct tls_client_conf tc;
+	char err[TLS_ERR_LEN];
+
+	if (ctx->tls == NULL && ctx->tls_err[0] == '\0') {
+		memset(&tc, 0, sizeof(tc));
+		tc.cafile = ctx->o->cacert;
+		tc.insecure = ctx->o->insecure;
+		tc.alpn = alpn;
+		ctx->tls = tls_client_new(&tc, err);
+		if (ctx->tls == NULL) {
+			/* tls.h's words name the file: "tls: FILE: why" */
+			const char *w = strncmp(err, "tls: ", 5) == 0 ?
+			    err + 5 : err;
+			if (ctx->o->cacert && strstr(w, ctx->o->cacert))
+				snprintf(ctx->tls_err, sizeof(ctx->tls_err),
+				    "%s", w);
+			else
+				snprintf(ctx->tls_err, sizeof(ctx->tls_err),
+				    "%s: %s", ctx->o->cacert ? ctx->o->cacert :
+				    "the system's trust store", w);
+		}
+	}
+	if (ctx->tls == NULL)
+		xerr(x, HC_CACERT, "error setting certificate file: %s",
+		    ctx->tls_err);
+	return ctx->tls;
+}
+
+/* CONN_EV_TLS on a new https connection: the exchange may go. */
+static void
+hc_tls_done(struct hc_conn *hc)
+{
+	struct hc_lane *l = hc->lane;
+	struct conn_tls_info ti;
+	double now = hc_now_ms();
+
+	hc->handshaking = false;
+	if (l == NULL)
+		return;		/* the lane ended meanwhile (it was stopped) */
+	if (l->next < l->n) {
+		struct hc_xfer *x = l->xs[l->next];
+		x->tls_ms += now - hc->t_tcp;
+		x->t_tls = now;
+	}
+	if (hc->ctx->o->verbose && conn_tls_info(hc->c, &ti) == 0) {
+		hc_verbose("SSL connection using %s / %s",
+		    ti.version ? ti.version : "?", ti.cipher ? ti.cipher : "?");
+		if (ti.alpn)
+			hc_verbose("ALPN: server accepted %s", ti.alpn);
+		else
+			hc_verbose("ALPN: server did not agree to a protocol");
+		if (hc->ctx->o->insecure)
+			hc_verbose("  the certificate was not verified (-k)");
+	}
+	lane_step(l);
+}
+
+/* The handshake of a new https connection failed: err is the errno the
+ * error came with (ETIMEDOUT past the bound), 0 for an EOF. */
+static void
+hc_tls_failed(struct hc_conn *hc, int err)
+{
+	struct hc_lane *l = hc->lane;
+	const char *why = hc->c ? conn_tls_error(hc->c) : NULL;
+	struct hc_xfer *x;
+	int code;
+
+	hc->handshaking = false;
+	hc->gone = true;
+	hc->stop = true;
+	hc->reusable = false;
+	if (l == NULL || l->next >= l->n)
+		return;
+	x = l->xs[l->next];
+	/* conn_tls_error's words say which failure it was: curl's 60 for the
+	 * certificate, 28 for the time, 35 for the rest */
+	if (why && strncmp(why, "certificate verify failed", 25) == 0)
+		code = HC_VERIFY;
+	else if (err == ETIMEDOUT || (why && strstr(why, "timed out")))
+		code = HC_TIMEOUT;
+	else
+		code = HC_TLS;
+	if (code == HC_VERIFY)
+		xerr(x, code, "%s: %s", x->url.str, why);
+	else if (code == HC_TIMEOUT)
+		xerr(x, code, "%s: TLS handshake timed out after %llu ms",
+		    x->url.str,
+		    (unsigned long long)hc->ctx->connect_timeout_ms);
+	else if (why)
+		xerr(x, code, "%s: TLS handshake failed: %s", x->url.str, why);
+	else
+		xerr(x, code, "%s: TLS handshake failed: %s", x->url.str,
+		    err ? strerror(err) : "the server closed the connection");
+	lane_conn_failed(l, x, code);
 }
 
 static void
@@ -982,16 +1136,7 @@ on_upstream(void *arg, enum upstream_ev ev, const struct upstream_result *r)
 			xerr(x, code = r->err == UPSTREAM_ERR_TIMEOUT ?
 			    HC_TIMEOUT : HC_CONNECT, "failed to connect to %s "
 			    "port %d: %s", u->host, u->port, r->errstr);
-		x->code = code;
-		/* a pipelined lane is one host: the rest fail alike */
-		for (size_t i = l->next + 1; l->depth > 1 && i < l->n; i++) {
-			snprintf(l->xs[i]->err, sizeof(l->xs[i]->err), "%s",
-			    x->err);
-			l->xs[i]->code = code;
-		}
-		l->next = l->depth > 1 ? l->n : l->next + 1;
-		l->sent = l->next;
-		lane_kick(l);
+		lane_conn_failed(l, x, code);
 		return;
 	}
 	struct hc_conn *hc = calloc(1, sizeof(*hc));
@@ -1006,6 +1151,8 @@ on_upstream(void *arg, enum upstream_ev ev, const struct upstream_result *r)
 	hc->ctx = ctx;
 	hc->c = r->c;
 	hc->lane = l;
+	hc->tls = u->tls;
+	hc->up = u->tls ? ctx->up_tls : ctx->up;
 	snprintf(hc->host, sizeof(hc->host), "%s", u->host);
 	hc->port = u->port;
 	hc->reusable = true;
@@ -1030,6 +1177,27 @@ on_upstream(void *arg, enum upstream_ev ev, const struct upstream_result *r)
 	}
 	x->t_connected = hc_now_ms();
 	l->hc = hc;
+	if (hc->tls && !r->reused) {
+		/* nothing goes out before the handshake is done: CONN_EV_TLS
+		 * (hc_tls_done) sends the request */
+		struct tls_client *tc = hc_tls_client(ctx, x);
+
+		hc->handshaking = true;
+		hc->t_tcp = x->t_connected;
+		if (tc == NULL || conn_tls_connect(r->c, tc, u->host,
+		    ctx->connect_timeout_ms) < 0) {
+			hc->handshaking = false;
+			hc->stop = true;
+			hc->reusable = false;
+			if (tc != NULL)
+				xerr(x, HC_TLS, "%s: cannot start the TLS "
+				    "handshake", u->str);
+			lane_conn_failed(l, x, x->code);
+		}
+		return;
+	}
+	if (hc->tls)
+		x->t_tls = x->t_connected;
 	/* send now, not a pass later: this runs from the loop (a task or
 	 * the conn's own CONNECTED), where writing to it is allowed */
 	lane_step(l);
@@ -1045,8 +1213,8 @@ lane_acquire(struct hc_lane *l, struct hc_xfer *x)
 	l->acquired = true;
 	l->fresh = false;
 	l->t_connect = hc_now_ms();
-	l->req = upstream_connect(l->ctx->up, x->url.host, x->url.port, flags,
-	    on_upstream, l);
+	l->req = upstream_connect(x->url.tls ? l->ctx->up_tls : l->ctx->up,
+	    x->url.host, x->url.port, flags, on_upstream, l);
 	if (l->req == NULL) {
 		xerr(x, HC_CONNECT, "failed to connect to %s port %d: out of "
 		    "memory", x->url.host, x->url.port);
@@ -1108,6 +1276,15 @@ lane_follow_phase(struct hc_lane *l)
 	return true;
 }
 
+/* Whether hc may carry a request for u: the same host, port and scheme
+ * (a TLS connection was verified for its host name). */
+static bool
+hc_conn_fits(const struct hc_conn *hc, const struct http_client_url *u)
+{
+	return hc->port == u->port && hc->tls == u->tls &&
+	    strcasecmp(hc->host, u->host) == 0;
+}
+
 static void
 lane_step(struct hc_lane *l)
 {
@@ -1140,12 +1317,13 @@ lane_step(struct hc_lane *l)
 				lane_acquire(l, x);
 			return;
 		}
+		if (hc->handshaking)
+			return;		/* CONN_EV_TLS steps again */
 		/* one by one, the same host again: the connection is kept
 		 * (a round trip through the pool would hand back this very
 		 * one); -v tells it as the pool would */
 		if (l->sent == l->next && hc->used && l->depth == 1 &&
-		    hc->reusable && hc->port == x->url.port &&
-		    strcasecmp(hc->host, x->url.host) == 0 &&
+		    hc->reusable && hc_conn_fits(hc, &x->url) &&
 		    conn_is_open(hc->c) && hc->c->in.len == 0) {
 			if (ctx->o->verbose) {
 				hc_verbose("Connection #%d to host %s left "
@@ -1159,8 +1337,8 @@ lane_step(struct hc_lane *l)
 		/* another host, or a connection that cannot go on: back to
 		 * the pool (or closed), and one for x is taken */
 		if (l->sent == l->next && (hc->used || !hc->reusable ||
-		    hc->port != x->url.port || strcasecmp(hc->host,
-		    x->url.host) != 0) && (l->depth == 1 || !hc->reusable)) {
+		    !hc_conn_fits(hc, &x->url)) && (l->depth == 1 ||
+		    !hc->reusable)) {
 			hc_let_go(hc, true);
 			continue;
 		}

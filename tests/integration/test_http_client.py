@@ -566,7 +566,7 @@ def test_page_hostile_html(nginx, raw):
 <!-- <img src="no2.png"> -->
 <IMG SRC="images/1.png?a=1&amp;b=2" ALT='a > b'>
 <img src = images/3.png><img src="images/3.png"><img src="#frag">
-<img src="data:image/png;base64,AAAA"><img src="https://example.com/s.png">
+<img src="data:image/png;base64,AAAA"><img src="ftp://example.com/s.png">
 <img src="//127.0.0.1:%d/x.png"><textarea><img src=no3.png></textarea>
 <picture><source srcset="images/4.png 1x, images/5.png 2x"></picture>
 <img src="images/nope.png">
@@ -580,10 +580,10 @@ def test_page_hostile_html(nginx, raw):
     assert got == [
         (u + "/hostile.html", "200"), (u + "/style.css", "200"),
         (u + "/images/2.png", "200"), (u + "/images/1.png?a=1&b=2", "200"),
-        (u + "/images/3.png", "200"), ("https://example.com/s.png", "skipped"),
+        (u + "/images/3.png", "200"), ("ftp://example.com/s.png", "skipped"),
         (other.url + "/x.png", "200"), (u + "/images/4.png", "200"),
         (u + "/images/nope.png", "404")], r.stdout.decode()
-    assert "https is not supported yet" in rows[5]["line"]
+    assert "unsupported scheme" in rows[5]["line"]
     assert tot["connections"] == 2           # one per host
     assert other.connections == 1
     uris = [e[2] for e in nginx.log()]
@@ -813,12 +813,13 @@ def test_exit_unknown_host():
     assert b"could not resolve host: no-such-host.invalid" in r.stderr
 
 
-def test_exit_https_unsupported():
-    r = get("https://127.0.0.1/")
-    assert r.returncode == 1
-    assert b"https is not supported yet" in r.stderr
+def test_exit_unsupported_scheme():
     r = get("ftp://127.0.0.1/")
     assert r.returncode == 1
+    assert b'protocol "ftp" not supported' in r.stderr
+    # https is spoken now (test_http_get_tls.py): nothing listens here
+    r = get("https://127.0.0.1:%d/" % free_port())
+    assert r.returncode == 7, r.stderr
 
 
 def test_exit_fail_on_http_error(nginx, tmp_path):

@@ -168,6 +168,37 @@ TEST(http_client_url_parse_good)
 	ok(url("http://h?x", &u) == 0 && strcmp(u.target, "/?x") == 0,
 	    "query without path");
 	ok(url("http://h:65535/", &u) == 0 && u.port == 65535, "top port");
+	ok(url("http://h/", &u) == 0 && !u.tls, "http is not tls");
+}
+
+TEST(http_client_url_parse_https)
+{
+	static struct http_client_url u;
+
+	ok(url("https://Example.com/a?b", &u) == 0 && u.tls &&
+	    strcmp(u.scheme, "https") == 0 && u.port == 443 &&
+	    strcmp(u.hostport, "example.com") == 0 &&
+	    strcmp(u.target, "/a?b") == 0 &&
+	    strcmp(u.str, "https://example.com/a?b") == 0, "default port 443");
+	ok(url("HTTPS://h:443/", &u) == 0 && u.tls && u.port == 443 &&
+	    strcmp(u.hostport, "h") == 0 && strcmp(u.str, "https://h/") == 0,
+	    "443 left out");
+	ok(url("https://h:80/", &u) == 0 && u.port == 80 &&
+	    strcmp(u.hostport, "h:80") == 0 &&
+	    strcmp(u.str, "https://h:80/") == 0, "80 kept for https");
+	ok(url("http://h:443/", &u) == 0 && !u.tls && u.port == 443 &&
+	    strcmp(u.str, "http://h:443/") == 0, "443 kept for http");
+	ok(url("https://[::1]:8443/x", &u) == 0 && u.tls && u.ipv6 &&
+	    strcmp(u.hostport, "[::1]:8443") == 0 &&
+	    strcmp(u.str, "https://[::1]:8443/x") == 0, "IPv6 literal");
+	ok(url("https://h:/", &u) == 0 && u.port == 443, "empty port");
+	ok(url("https://", &u) == HTTP_CLIENT_URL_BAD, "no host");
+	ok(url("httpx://h/", &u) == HTTP_CLIENT_URL_SCHEME &&
+	    strcmp(u.scheme, "httpx") == 0, "httpx is another scheme");
+	ok(strcmp(resolve("https://h/a/b", "//o/c"), "https://o/c") == 0,
+	    "a network-path reference keeps https");
+	ok(strcmp(resolve("https://h/a/b", "http://h/c"), "http://h/c") == 0,
+	    "https to http");
 }
 
 TEST(http_client_url_parse_bad)
@@ -183,8 +214,6 @@ TEST(http_client_url_parse_bad)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ok(url(bad[i], &u) == HTTP_CLIENT_URL_BAD, "bad: '%s'", bad[i]);
-	ok(url("https://h/", &u) == HTTP_CLIENT_URL_SCHEME &&
-	    strcmp(u.scheme, "https") == 0, "https");
 	ok(url("FTP://h/", &u) == HTTP_CLIENT_URL_SCHEME &&
 	    strcmp(u.scheme, "ftp") == 0, "ftp");
 }
