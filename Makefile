@@ -34,7 +34,8 @@ ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 DEPS_BUILD = gcc make libc6-dev libssl-dev clang libclang-rt-14-dev procps \
              util-linux python3 python3-pytest curl wget
 DEPS_TEST  = python3-dnspython dnsutils knot-dnsutils nginx-light nsd unbound openssl \
-             wrk chromium chromium-driver python3-selenium
+             wrk chromium chromium-driver python3-selenium testssl.sh \
+             nghttp2-client h2o
 DEPS       = $(DEPS_BUILD) $(DEPS_TEST)
 
 # Keep the fuzz objects between runs (make would delete them as intermediates).
