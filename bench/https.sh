@@ -396,7 +396,9 @@ run_one() {
 		if (oth < 0) oth = 0
 		if (big) { rate = n / 1024 / wall; cpu = dt / hz / (n / 1024) }  # GiB/s, s/GiB
 		else { rate = n / wall; cpu = n > 0 ? dt * 1e6 / hz / n : 0 }      # per s, us per
-		printf "%-12s %-5s %5d  %-7s %10.3f %10.3f %5.0f %5.0f %5.0f %6d\n", t, c, r, l, rate, cpu, srv, cli, oth, errs
+		# the rows are read back below: GiB figures keep three decimals
+		printf "%-12s %-5s %5d  %-7s %10." (big ? 3 : 0) "f %10." (big ? 3 : 1) "f %5.0f %5.0f %5.0f %6d\n",
+		    t, c, r, l, rate, cpu, srv, cli, oth, errs
 	}' | tee -a "$tmp/results"
 }
 
@@ -411,7 +413,7 @@ echo "# nginx:  bench/conf/nginx-https.conf.in (1 worker, Mozilla intermediate: 
 echo "# h2o:    bench/conf/h2o-https.conf.in (num-threads 1, Mozilla intermediate protocols and ciphers, h2o's resumption, neverbleed off)"
 echo "# certificates: self-signed ECDSA P-256 and RSA-2048 (openssl req), the same files for the three servers"
 echo "# kTLS: $KTLS_NOTE"
-echo "# $runs runs (about $((runs * (SECS + 2) / 60 + 1)) min)"
+echo "# $runs runs (about $((runs * (SECS + 1) / 60 + 1)) min)"
 echo "# cpu per unit = server CPU (utime+stime over its process tree, /proc/PID/stat) per handshake, request or GiB;"
 echo "#   srv%/cli% = the server's (process tree) / the load's CPU time over the run's wall time, 100 = that side is the bottleneck"
 echo "#   oth% = CPU$SERVER_CPU+CPU$LOAD_CPU busy time spent on anything else (other processes, irqs), 0 on a quiet machine"
