@@ -138,10 +138,7 @@ stop_server() { stop_tree "$SRV_PID"; SRV_PID=""; }
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
-	if [ -n "$LOAD_PID" ]; then
-		kill -TERM "$LOAD_PID" 2>/dev/null || true
-		wait "$LOAD_PID" 2>/dev/null || true
-	fi
+	stop_tree "$LOAD_PID" # an h2load loop is a subshell with a child
 	stop_server
 	if [ -n "${KEEP_LOGS:-}" ]; then echo "# logs kept in $tmp" >&2; else rm -rf "$tmp"; fi
 	exit "$rc"
