@@ -31,11 +31,11 @@ ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=undefined
 
 # Packages the build, the demo and the tests need, by Debian name.
-DEPS_BUILD = gcc make libc6-dev libssl-dev clang libclang-rt-14-dev procps \
-             util-linux python3 python3-pytest curl wget
-DEPS_TEST  = python3-dnspython dnsutils knot-dnsutils nginx-light nsd unbound openssl \
-             wrk chromium chromium-driver python3-selenium testssl.sh \
-             nghttp2-client h2o
+DEPS_BUILD = gcc make libc6-dev libssl-dev openssl clang libclang-rt-14-dev \
+             procps util-linux python3 python3-pytest curl wget
+DEPS_TEST  = python3-dnspython dnsutils knot-dnsutils nginx-light nsd unbound \
+             testssl.sh nghttp2-client h2o \
+             wrk chromium chromium-driver python3-selenium
 DEPS       = $(DEPS_BUILD) $(DEPS_TEST)
 
 # Keep the fuzz objects between runs (make would delete them as intermediates).
@@ -46,7 +46,15 @@ DEPS       = $(DEPS_BUILD) $(DEPS_TEST)
 .PHONY: all deps run test unit integration integration-asan asan fuzz \
         fuzz-smoke bench install clean check-banned FORCE
 
-all: build/camada www/big.bin
+# The demo's HTTPS certificate (etc/camada.conf's tls-cert) and the local CA
+# that signed it, made once under var/tls/ (git-ignored; nothing secret is
+# committed). Remove var/tls to make new ones.
+TLS_DEMO = var/tls/localhost.pem
+
+all: build/camada www/big.bin $(TLS_DEMO)
+
+$(TLS_DEMO):
+	@sh etc/tls-demo.sh var/tls
 
 # The demo site's large file (range requests, resumed downloads): made here,
 # not committed. Deterministic bytes, so a resumed download can be checked.
@@ -151,10 +159,13 @@ build/install/camada: build/install/main.o $(OBJ)
 # The config is etc/camada.conf with its relative paths (zones/, ../www)
 # written out in full under DATADIR, so that the installed copy works from
 # anywhere, copied anywhere. An existing camada.conf is kept (an operator's
-# edits); camada.conf.default is always the shipped one.
+# edits); camada.conf.default is always the shipped one. The tls-* lines
+# name the clone's demo certificate (var/tls/): they are commented out, for
+# the operator to name a real one.
 INSTALL_CONF = sed -e 's|^\(zone *= *\)zones/|\1$(DATADIR)/zones/|' \
     -e 's|^\(root-hints *= *\)zones/|\1$(DATADIR)/zones/|' \
-    -e 's|^\(root *= *\)\.\./www|\1$(DATADIR)/www|'
+    -e 's|^\(root *= *\)\.\./www|\1$(DATADIR)/www|' \
+    -e 's|^\(tls-[a-z-]* *=\)|\# \1|'
 
 install: build/install/camada www/big.bin
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
@@ -167,7 +178,7 @@ install: build/install/camada www/big.bin
 	cd www && find . -type f | while read -r f; do \
 	  install -D -m 644 "$$f" "$(DESTDIR)$(DATADIR)/www/$$f" || exit 1; done
 	$(INSTALL_CONF) etc/camada.conf >$(DESTDIR)$(SYSCONFDIR)/camada/camada.conf.default
-	@! grep -nE '^(zone|root|root-hints) *= *[^/ ]' \
+	@! grep -nE '^(zone|root|root-hints|tls-[a-z-]*) *= *[^/ ]' \
 	    $(DESTDIR)$(SYSCONFDIR)/camada/camada.conf.default \
 	  || { echo "install: a relative path is left in camada.conf"; exit 1; }
 	test -f $(DESTDIR)$(SYSCONFDIR)/camada/camada.conf || \

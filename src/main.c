@@ -179,13 +179,16 @@ check_main(int argc, char **argv)
 		for (const struct conf_key *key = in[i].svc->keys; key->name;
 		    key++) {
 			const struct conf_addrs *a;
-			if (key->type != CONF_ADDRS || strcmp(key->name, "listen"))
+			int tls = strcmp(key->name, "tls-listen") == 0;
+			if (key->type != CONF_ADDRS ||
+			    (strcmp(key->name, "listen") != 0 && !tls))
 				continue;
 			a = (const struct conf_addrs *)((const char *)in[i].conf +
 			    key->offset);
 			for (int j = 0; j < a->n && k < sizeof(line); j++)
 				k += (size_t)snprintf(line + k, sizeof(line) - k,
-				    " %s", sock_addr_str(&a->a[j], as, sizeof(as)));
+				    " %s%s", tls ? "tls:" : "",
+				    sock_addr_str(&a->a[j], as, sizeof(as)));
 		}
 		printf("%s\n", line);
 	}

@@ -386,26 +386,59 @@ path_label_len(const char *v)
 	return 0;
 }
 
+/* Appends p[0..n) to the string *out (length *len), growing it. 0 or -1. */
+static int
+str_cat(char **out, size_t *len, const char *p, size_t n)
+{
+	char *d = realloc(*out, *len + n + 1);
+
+	if (d == NULL)
+		return -1;
+	memcpy(d + *len, p, n);
+	*len += n;
+	d[*len] = '\0';
+	*out = d;
+	return 0;
+}
+
 /* v as a path: joined onto file's folder when file is not NULL (the value
- * came from that file). A new string, or NULL (out of memory). */
+ * came from that file). After a "NAME " label every blank-separated word
+ * is a path of its own ("NAME ROOT CERT KEY"), each joined, the blanks
+ * kept; after "NAME=" or with no label the rest is one path (a zone file
+ * may have a blank in its name). A new string, or NULL (out of memory). */
 static char *
 path_value(const char *file, const char *v, int labelled)
 {
-	size_t l = labelled ? path_label_len(v) : 0;
-	char *p, *out;
+	size_t l = labelled ? path_label_len(v) : 0, len = 0;
+	int words = l > 0 && v[l - 1] != '=';
+	char *out = NULL;
+	const char *q;
 
 	if (file == NULL || is_path_word(v + l))
 		return strdup(v);
-	if ((p = conf_path_join(file, v + l)) == NULL)
+	if (str_cat(&out, &len, v, l) < 0)
 		return NULL;
-	if (l == 0)
-		return p;
-	out = malloc(l + strlen(p) + 1);
-	if (out != NULL) {
-		memcpy(out, v, l);
-		memcpy(out + l, p, strlen(p) + 1);
+	for (q = v + l; *q; ) {
+		size_t wl = words ? strcspn(q, " \t") : strlen(q), bl;
+		char *w = strndup(q, wl), *p = NULL;
+
+		if (w != NULL)
+			p = is_path_word(w) ? strdup(w) : conf_path_join(file, w);
+		free(w);
+		if (p == NULL || str_cat(&out, &len, p, strlen(p)) < 0) {
+			free(p);
+			free(out);
+			return NULL;
+		}
+		free(p);
+		q += wl;
+		bl = strspn(q, " \t");
+		if (str_cat(&out, &len, q, bl) < 0) {
+			free(out);
+			return NULL;
+		}
+		q += bl;
 	}
-	free(p);
 	return out;
 }
 

@@ -72,9 +72,10 @@ enum conf_type {
 	CONF_STRS,    /* struct conf_strs: may repeat */
 	CONF_WORKERS, /* int: auto (0) or N */
 	CONF_PATH,    /* char *: a file or folder, as CONF_STR (see Paths) */
-	CONF_PATHS,   /* struct conf_strs: PATH, NAME=PATH or NAME PATH (the
-	               * label ends at the first '=' or blank before any '/');
-	               * may repeat */
+	CONF_PATHS,   /* struct conf_strs: PATH, NAME=PATH or NAME PATH...
+	               * (the label ends at the first '=' or blank before any
+	               * '/'; after "NAME " each blank-separated word is a
+	               * path: "NAME ROOT CERT KEY"); may repeat */
 };
 
 #define CONF_ADDRS_MAX 8

@@ -643,6 +643,11 @@ begin_linger(struct conn *c)
 	if (c->lingering || c->dead)
 		return;
 	if (c->rd_eof || c->lim.linger_ms == 0) {
+		/* TLS owes the peer a close_notify even when it closed first */
+		if (!c->wr_shut && c->tr->handshake) {
+			c->wr_shut = 1;
+			c->tr->shutdown_write(c);
+		}
 		conn_finish(c);
 		return;
 	}

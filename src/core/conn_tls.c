@@ -139,6 +139,12 @@ tls_free(struct conn *c)
 
 	if (t == NULL)
 		return;
+	/* A connection that ended without an error keeps its session
+	 * resumable: OpenSSL would drop it unless our close_notify went out,
+	 * and a peer's EOF without one (allowed, see
+	 * SSL_OP_IGNORE_UNEXPECTED_EOF) clears that flag. */
+	if (!t->broken && SSL_is_init_finished(t->ssl))
+		SSL_set_shutdown(t->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
 	SSL_free(t->ssl);
 	tls_server_unref(t->ts);
 	tls_client_unref(t->tc);

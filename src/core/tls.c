@@ -48,11 +48,26 @@ struct tls_server {
 	size_t alpn_len;
 };
 
+/* Sessions the client may resume, one per host name, newest kept: a
+ * second connection to a server (a page's other objects, the next
+ * message of a relay) costs one round trip less and no signature. */
+#define TLS_CLIENT_SESSIONS 32
+
+struct tls_client_session {
+	char host[256];
+	SSL_SESSION *sess;
+	uint64_t used;
+};
+
 struct tls_client {
 	int refs;
 	SSL_CTX *ctx;
 	int insecure;
+	struct tls_client_session sessions[TLS_CLIENT_SESSIONS];
+	uint64_t clock;
 };
+
+static int client_host_idx = -1; /* SSL ex_data: the host name asked for */
 
 /* --- metrics --- */
 
@@ -133,7 +148,12 @@ queue_reason(char *out, size_t n)
 		return TLS_FAIL_OTHER;
 	}
 	r = ERR_reason_error_string(e);
-	snprintf(out, n, "%s", r ? r : "handshake failed");
+	if (ERR_GET_LIB(e) == ERR_LIB_SYS)
+		snprintf(out, n, "%s", strerror(ERR_GET_REASON(e)));
+	else if (r)
+		snprintf(out, n, "%s", r);
+	else
+		snprintf(out, n, "OpenSSL error %08lx", e);
 	if (ERR_GET_LIB(e) != ERR_LIB_SSL)
 		return TLS_FAIL_OTHER;
 	switch (ERR_GET_REASON(e)) {
@@ -227,6 +247,7 @@ ssl_err(char *err, const char *what)
 
 static uint8_t master[32];
 static int have_master;
+static int said_ktls;
 
 struct ticket_key {
 	uint64_t period;
@@ -500,8 +521,8 @@ server_free(struct tls_server *ts)
 	free(ts);
 }
 
-struct tls_server *
-tls_server_new(const struct tls_server_conf *cf, char *err)
+static struct tls_server *
+server_new(const struct tls_server_conf *cf, int quiet, char *err)
 {
 	struct tls_server *ts;
 
@@ -521,7 +542,10 @@ tls_server_new(const struct tls_server_conf *cf, char *err)
 			return NULL;
 		}
 		have_master = 1;
+	}
+	if (!quiet && !said_ktls) {
 		/* which file path a TLS sendfile takes, said once */
+		said_ktls = 1;
 		if (tls_ktls_available())
 			log_info("tls: kTLS on: files are sent with sendfile, "
 			    "encrypted by the kernel");
@@ -564,6 +588,12 @@ fail:
 	return NULL;
 }
 
+struct tls_server *
+tls_server_new(const struct tls_server_conf *cf, char *err)
+{
+	return server_new(cf, 0, err);
+}
+
 void
 tls_server_ref(struct tls_server *ts)
 {
@@ -580,7 +610,7 @@ tls_server_unref(struct tls_server *ts)
 int
 tls_server_check(const struct tls_server_conf *cf, char *err)
 {
-	struct tls_server *ts = tls_server_new(cf, err);
+	struct tls_server *ts = server_new(cf, 1, err);
 
 	if (ts == NULL)
 		return -1;
@@ -595,6 +625,52 @@ tls_server_ssl(struct tls_server *ts)
 }
 
 /* --- client contexts --- */
+
+static struct tls_client_session *
+client_session(struct tls_client *tc, const char *host, int make)
+{
+	struct tls_client_session *old = &tc->sessions[0];
+
+	for (int i = 0; i < TLS_CLIENT_SESSIONS; i++) {
+		struct tls_client_session *e = &tc->sessions[i];
+		if (e->sess && strcasecmp(e->host, host) == 0)
+			return e;
+		if (e->used < old->used)
+			old = e;
+	}
+	if (!make)
+		return NULL;
+	SSL_SESSION_free(old->sess);
+	old->sess = NULL;
+	snprintf(old->host, sizeof(old->host), "%s", host);
+	return old;
+}
+
+static void
+free_host(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+    void *argp)
+{
+	free(ptr);
+}
+
+/* OpenSSL hands us each session it may resume (TLS 1.3: each ticket, after
+ * the handshake). Returns 1: we keep the reference. */
+static int
+client_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+	struct tls_client *tc = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+	const char *host = client_host_idx >= 0 ?
+	    SSL_get_ex_data(ssl, client_host_idx) : NULL;
+	struct tls_client_session *e;
+
+	if (tc == NULL || host == NULL || !SSL_SESSION_is_resumable(sess))
+		return 0;
+	e = client_session(tc, host, 1);
+	SSL_SESSION_free(e->sess);
+	e->sess = sess;
+	e->used = ++tc->clock;
+	return 1;
+}
 
 struct tls_client *
 tls_client_new(const struct tls_client_conf *cf, char *err)
@@ -643,6 +719,13 @@ tls_client_new(const struct tls_client_conf *cf, char *err)
 		ssl_err(err, "alpn");
 		goto fail;
 	}
+	if (client_host_idx < 0)
+		client_host_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL,
+		    free_host);
+	SSL_CTX_set_app_data(tc->ctx, tc);
+	SSL_CTX_set_session_cache_mode(tc->ctx, SSL_SESS_CACHE_CLIENT |
+	    SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(tc->ctx, client_new_session);
 	return tc;
 fail:
 	SSL_CTX_free(tc->ctx);
@@ -660,6 +743,8 @@ void
 tls_client_unref(struct tls_client *tc)
 {
 	if (tc && --tc->refs == 0) {
+		for (int i = 0; i < TLS_CLIENT_SESSIONS; i++)
+			SSL_SESSION_free(tc->sessions[i].sess);
 		SSL_CTX_free(tc->ctx);
 		free(tc);
 	}
@@ -702,6 +787,21 @@ tls_client_ssl(struct tls_client *tc, const char *host, char *err)
 			SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 			if (SSL_set1_host(ssl, bare) != 1)
 				goto bad;
+		}
+	}
+	{
+		/* the session is looked up by the name we verify against, so a
+		 * session made for one host is never offered to another */
+		struct tls_client_session *e = client_session(tc, bare, 0);
+		char *copy = strdup(bare);
+		if (copy == NULL || SSL_set_ex_data(ssl, client_host_idx,
+		    copy) != 1) {
+			free(copy);
+			goto bad;
+		}
+		if (e) {
+			SSL_set_session(ssl, e->sess);
+			e->used = ++tc->clock;
 		}
 	}
 	return ssl;

@@ -9,6 +9,7 @@
  * client can never make the server buffer without bound.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -23,11 +24,13 @@
 #include "core/clock.h"
 #include "core/cli.h"
 #include "core/log.h"
+#include "core/tls.h"
 #include "http/http_mime.h"
 #include "http/http_server.h"
 #include "http/http_server_alog.h"
 #include "http/http_server_demo.h"
 #include "http/http_server_static.h"
+#include "http/http_server_tls.h"
 #include "http/http_chunked.h"
 #include "http/http_date.h"
 #include "http/http_names.h"
@@ -38,6 +41,26 @@
 static const struct conf_key http_keys[] = {
 	{ "listen", CONF_ADDRS, H(listen), "0.0.0.0:8080", 0, 0,
 	    "address to listen on (repeat for more)", 'l' },
+	{ "tls-listen", CONF_ADDRS, H(tls_listen), NULL, 0, 0,
+	    "address to serve HTTPS on (repeat for more)", 0 },
+	{ "tls-cert", CONF_PATH, H(tls_cert), NULL, 0, 0,
+	    "the default certificate chain (PEM, leaf first)", 0 },
+	{ "tls-key", CONF_PATH, H(tls_key), NULL, 0, 0,
+	    "the default certificate's private key (PEM)", 0 },
+	{ "tls-handshake-timeout", CONF_MS, H(tls_handshake_timeout), "10s",
+	    0, 0, "time a client has to finish the TLS handshake", 0 },
+	{ "tls-ciphers", CONF_STR, H(tls_ciphers), TLS_CIPHERS_INTERMEDIATE,
+	    0, 0, "TLS 1.2 cipher list (OpenSSL syntax)", 0 },
+	{ "tls-protocols", CONF_STR, H(tls_protocols), TLS_PROTOCOLS_DEFAULT,
+	    0, 0, "TLS versions accepted: TLSv1.2, TLSv1.3 or both", 0 },
+	{ "tls-session-cache", CONF_INT, H(tls_session_cache), "20480", 1,
+	    10000000, "TLS 1.2 sessions each worker remembers", 0 },
+	{ "redirect-to-https", CONF_BOOL, H(redirect_to_https), "off", 0, 0,
+	    "answer plain-HTTP requests with 301 to https:// (not /metrics)",
+	    0 },
+	{ "hsts", CONF_STR, H(hsts), "off", 0, 0,
+	    "off, or the Strict-Transport-Security value sent over TLS "
+	    "('max-age=31536000')", 0 },
 	{ "root", CONF_PATH, H(root), ".", 0, 0,
 	    "directory the files are served from", 'r' },
 	{ "index", CONF_STR, H(index), "index.html", 0, 0,
@@ -49,7 +72,7 @@ static const struct conf_key http_keys[] = {
 	{ "symlinks-outside-root", CONF_BOOL, H(symlinks_outside), "off", 0, 0,
 	    "follow symbolic links that leave the root", 0 },
 	{ "vhost", CONF_PATHS, H(vhost), NULL, 0, 0,
-	    "a virtual host: 'NAME ROOT' (repeat for more)", 0 },
+	    "a virtual host: 'NAME ROOT [CERT KEY]' (repeat for more)", 0 },
 	{ "redirect", CONF_STRS, H(redirect), NULL, 0, 0,
 	    "'FROM TO [301|302|307|308]': redirect a path (repeat)", 0 },
 	{ "max-request-line", CONF_SIZE, H(max_request_line), "8k", 0, 0,
@@ -119,34 +142,40 @@ static const char *const method_labels[6] = {
 static int http_cmd;
 
 /* "camada: serving HTTP on 0.0.0.0 port 8080 (http://0.0.0.0:8080/) from
- * /srv/site" for each listener, after its "listening on" line: on stderr,
- * or as a log line when the log is JSON (every line of it an object). */
+ * /srv/site" for each listener, after its "listening on" line ("HTTPS" and
+ * https:// for a tls-listen one): on stderr, or as a log line when the log
+ * is JSON (every line of it an object). */
 static void
-announce(const struct instance *in, const struct http_conf *cf)
+announce(const struct instance *in, const struct http_state *st)
 {
+	const struct http_conf *cf = st->cf;
 	char as[SOCK_ADDR_STRLEN], host[SOCK_ADDR_STRLEN], dir[PATH_MAX];
 	const char *root = realpath(cf->root, dir) ? dir : cf->root;
 
 	for (int i = 0; i < in->nls; i++) {
 		int port = sock_addr_port(&in->ls[i].addr);
+		const char *what = st->is_tls[i] ? "HTTPS" : "HTTP";
+		const char *scheme = st->is_tls[i] ? "https" : "http";
 
 		sock_addr_str(&in->ls[i].addr, as, sizeof(as));
 		sock_addr_host(&in->ls[i].addr, host, sizeof(host));
 		if (log_get_format() == LOG_JSON)
-			log_info("http: serving HTTP on %s port %d "
-			    "(http://%s/) from %s", host, port, as, root);
+			log_info("http: serving %s on %s port %d "
+			    "(%s://%s/) from %s", what, host, port, scheme, as,
+			    root);
 		else
-			fprintf(stderr, "camada: serving HTTP on %s port %d "
-			    "(http://%s/) from %s\n", host, port, as, root);
+			fprintf(stderr, "camada: serving %s on %s port %d "
+			    "(%s://%s/) from %s\n", what, host, port, scheme,
+			    as, root);
 	}
 }
 
-/* What the config names beyond its keys: the roots, the vhost and
- * redirect syntax, metrics-allow, the access log's format. */
+/* What the config names beyond its keys, except the TLS files: the roots,
+ * the vhost and redirect syntax, metrics-allow, the access log's format,
+ * hsts. */
 static int
-http_check(struct instance *in, char *err)
+check_conf(const struct http_conf *cf, char *err)
 {
-	struct http_conf *cf = in->conf;
 	int fd;
 
 	fd = open(cf->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -157,19 +186,24 @@ http_check(struct instance *in, char *err)
 	}
 	close(fd);
 	for (int i = 0; i < cf->vhost.n; i++) {
-		char name[256], root[1024];
-		if (sscanf(cf->vhost.v[i], "%255s %1023s", name, root) != 2) {
-			snprintf(err, CONF_ERR_LEN,
-			    "http: vhost '%s': expected 'NAME ROOT'", cf->vhost.v[i]);
+		struct http_vhost_words *w = malloc(sizeof(*w));
+		if (w == NULL) {
+			snprintf(err, CONF_ERR_LEN, "http: out of memory");
 			return -1;
 		}
-		fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (http_vhost_parse(cf->vhost.v[i], w, err) < 0) {
+			free(w);
+			return -1;
+		}
+		fd = open(w->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0) {
 			snprintf(err, CONF_ERR_LEN, "http: vhost %s root %s: %s",
-			    name, root, strerror(errno));
+			    w->name, w->root, strerror(errno));
+			free(w);
 			return -1;
 		}
 		close(fd);
+		free(w);
 	}
 	for (int i = 0; i < cf->redirect.n; i++) {
 		char from[1024], to[1024];
@@ -197,13 +231,49 @@ http_check(struct instance *in, char *err)
 		    cf->access_log_format);
 		return -1;
 	}
-	return 0;
+	for (const char *p = cf->hsts; p && *p; p++) {
+		if (!isprint((unsigned char)*p)) {
+			snprintf(err, CONF_ERR_LEN,
+			    "http: hsts: a header value, such as "
+			    "'max-age=31536000'");
+			return -1;
+		}
+	}
+	return http_server_tls_conf_check(cf, err);
+}
+
+/* The TLS files are read only where tls-listen would use them. */
+static int
+http_check(struct instance *in, char *err)
+{
+	const struct http_conf *cf = in->conf;
+
+	if (check_conf(cf, err) < 0)
+		return -1;
+	return cf->tls_listen.n ? http_server_tls_check(cf, err) : 0;
+}
+
+/* The state setup makes for the workers: the TLS context and which
+ * listeners it serves. */
+static struct http_state *
+state_new(struct instance *in)
+{
+	struct http_state *st = calloc(1, sizeof(*st));
+
+	if (st == NULL)
+		return NULL;
+	st->in = in;
+	st->cf = in->conf;
+	st->rootfd = -1;
+	st->alog_fd = -1;
+	return st;
 }
 
 static int
 http_setup(struct instance *in, char *err)
 {
 	struct http_conf *cf = in->conf;
+	struct http_state *st;
 
 	for (int mi = 0; mi < 6; mi++) {
 		for (int ci = 1; ci <= 5; ci++) {
@@ -225,16 +295,36 @@ http_setup(struct instance *in, char *err)
 	    "time from a request's head to its response being queued", lat,
 	    (int)(sizeof(lat) / sizeof(lat[0])));
 
-	if (http_check(in, err) < 0)
+	if (check_conf(cf, err) < 0)
 		return -1;
+	if ((st = state_new(in)) == NULL) {
+		snprintf(err, CONF_ERR_LEN, "http: out of memory");
+		return -1;
+	}
+	in->state = st;
+	if (cf->tls_listen.n) {
+		/* before any listener: a bad certificate stops the start
+		 * without a "listening on" line; the workers inherit it */
+		tls_metrics_register();
+		if ((st->tls = http_server_tls_new(cf, err)) == NULL)
+			return -1;
+	}
 	if (cf->demo && http_server_demo_setup(cf, err) < 0)
 		return -1;
 	http_mime_load();
 	for (int i = 0; i < cf->listen.n; i++)
 		if (server_listen(in, &cf->listen.a[i], 0, err) < 0)
 			return -1;
+	for (int i = 0; i < cf->tls_listen.n; i++) {
+		int k = server_listen(in, &cf->tls_listen.a[i], 0, err);
+		if (k < 0)
+			return -1;
+		st->is_tls[k] = true;
+		if (!st->tls_port)
+			st->tls_port = sock_addr_port(&in->ls[k].addr);
+	}
 	if (http_cmd)
-		announce(in, cf);
+		announce(in, st);
 	return 0;
 }
 
@@ -287,6 +377,7 @@ http_send_head(struct http_txn *t, int status, const char *ctype, int64_t len,
 	const struct http_request *r = t->req;
 	const char *reason = http_status_reason(status);
 	const char *server = t->s->st->cf->server_name;
+	const char *hsts = t->s->tls ? t->s->st->cf->hsts : NULL;
 	int minor = r ? r->version_minor : 1;
 	size_t need;
 	char *d, *start;
@@ -294,8 +385,11 @@ http_send_head(struct http_txn *t, int status, const char *ctype, int64_t len,
 	t->status = status;
 	if (len == HTTP_LEN_CHUNKED && minor == 0)
 		t->keep_alive = false; /* 1.0: the close ends the body */
+	if (hsts && (!hsts[0] || strcmp(hsts, "off") == 0))
+		hsts = NULL;
 	need = 160 + strlen(reason) + strlen(server) +
-	    (ctype ? strlen(ctype) : 0) + (extra ? strlen(extra) : 0);
+	    (ctype ? strlen(ctype) : 0) + (extra ? strlen(extra) : 0) +
+	    (hsts ? 32 + strlen(hsts) : 0);
 	start = d = (char *)conn_reserve(c, need);
 	if (d == NULL) {
 		conn_abort(c); /* no response: the answers would shift by one */
@@ -326,6 +420,12 @@ http_send_head(struct http_txn *t, int status, const char *ctype, int64_t len,
 		d = put(d, "Connection: close\r\n");
 	else if (minor == 0)
 		d = put(d, "Connection: keep-alive\r\n");
+	if (hsts) {
+		/* RFC 6797 7.2: only over a secure transport */
+		d = put(d, "Strict-Transport-Security: ");
+		d = put(d, hsts);
+		d = put(d, "\r\n");
+	}
 	if (extra)
 		d = put(d, extra);
 	d = put(d, "\r\n");
@@ -515,7 +615,7 @@ answer(struct http_txn *t)
 		http_send_error(t, 400, NULL);
 		return;
 	}
-	if (try_redirect(t))
+	if (http_server_tls_redirect(t) || try_redirect(t))
 		return;
 	if (t->s->st->cf->metrics && slice_eq(r->path, "/metrics") &&
 	    r->method != HTTP_METHOD_POST) {
@@ -765,6 +865,12 @@ on_conn(struct session *base, enum conn_ev ev)
 	struct conn *c = base->c;
 
 	switch (ev) {
+	case CONN_EV_TLS:
+		/* the handshake's bound ends: now the keep-alive timeout
+		 * waits for the first request, as on a plain connection */
+		s->tls = true;
+		conn_set_timeout(c, s->st->cf->keepalive_timeout);
+		break;
 	case CONN_EV_DATA:
 		process(s);
 		break;
@@ -816,6 +922,7 @@ http_sess_init(struct session *base, void *owner)
 
 	s->st = owner;
 	s->phase = HTTP_IDLE;
+	s->tls = conn_is_tls(base->c);
 	reset_request(s);
 	timer_init(&s->head_timer, on_head_timeout, s);
 }
@@ -869,22 +976,31 @@ routes_build(struct http_state *st, const struct http_conf *cf, char *err)
 		goto fail;
 	}
 	for (int i = 0; i < cf->vhost.n; i++) {
-		char name[256], root[1024];
-		if (sscanf(cf->vhost.v[i], "%255s %1023s", name, root) != 2)
-			continue;
+		struct http_vhost_words *w = malloc(sizeof(*w));
+		char why[CONF_ERR_LEN];
+		if (w == NULL) {
+			snprintf(err, CONF_ERR_LEN, "out of memory");
+			goto fail;
+		}
+		if (http_vhost_parse(cf->vhost.v[i], w, why) < 0) {
+			free(w);
+			continue; /* check said so */
+		}
 		struct http_vhost *v = &st->vhosts[st->nvhosts];
-		v->name = strdup(name);
-		v->root = strdup(root);
-		v->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		v->name = strdup(w->name);
+		v->root = strdup(w->root);
+		v->rootfd = open(w->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (!v->name || !v->root || v->rootfd < 0) {
-			snprintf(err, CONF_ERR_LEN, "vhost %s: %s", name,
+			snprintf(err, CONF_ERR_LEN, "vhost %s: %s", w->name,
 			    strerror(errno));
 			free(v->name);
 			free(v->root);
 			if (v->rootfd >= 0)
 				close(v->rootfd);
+			free(w);
 			goto fail;
 		}
+		free(w);
 		st->nvhosts++;
 	}
 	for (int i = 0; i < cf->redirect.n; i++) {
@@ -917,17 +1033,15 @@ fail:
 static int
 http_start(struct instance *in, struct worker *w, char *err)
 {
-	struct http_state *st = calloc(1, sizeof(*st));
+	struct http_state *st = in->state; /* setup's, inherited */
 	struct http_conf *cf = in->conf;
 	struct conn_limits lim;
 
-	if (st == NULL) {
+	if (st == NULL && (st = in->state = state_new(in)) == NULL) {
 		snprintf(err, CONF_ERR_LEN, "out of memory");
 		return -1;
 	}
-	in->state = st;
-	st->in = in;
-	st->cf = cf;
+	st->started = true;
 	st->lim.max_request_line = cf->max_request_line;
 	st->lim.max_header_size = cf->max_header_size;
 	st->lim.max_headers = (size_t)cf->max_headers;
@@ -945,6 +1059,10 @@ http_start(struct instance *in, struct worker *w, char *err)
 	lim.lazy_nodelay = 1; /* set at the first keep-alive response */
 	session_set_init(&st->set, w, &ops, &sm, cf->max_connections, &lim,
 	    NULL);
+	for (int i = 0; i < in->nls; i++)
+		if (st->is_tls[i])
+			session_set_tls(&st->set, i, st->tls,
+			    cf->tls_handshake_timeout);
 	return session_set_listen(&st->set, in, NULL, 0, st, err);
 }
 
@@ -955,10 +1073,13 @@ http_release(struct instance *in)
 
 	if (st == NULL)
 		return;
-	session_set_free(&st->set);
-	routes_free(st);
-	if (st->alog_fd > 2)
-		close(st->alog_fd);
+	if (st->started) {
+		session_set_free(&st->set);
+		routes_free(st);
+		if (st->alog_fd > 2)
+			close(st->alog_fd);
+	}
+	tls_server_unref(st->tls);
 	free(st);
 	in->state = NULL;
 }
@@ -977,29 +1098,47 @@ http_reopen(struct instance *in)
 	}
 }
 
-/* SIGHUP with new values in st->cf: new routes, limits and access log for
- * what comes next; a request in flight keeps what it opened (a file being
- * sent has its own descriptor). */
+/* SIGHUP with new values in st->cf: new routes, limits, access log and
+ * certificates for what comes next; a request in flight keeps what it
+ * opened (a file being sent has its own descriptor, a TLS connection its
+ * context). */
 static int
 http_reload(struct instance *in, char *err)
 {
 	struct http_state *st = in->state, nw;
 	const struct http_conf *cf = in->conf;
+	struct tls_server *ts = NULL;
 	int fd;
 
 	if (st == NULL)
 		return 0;
+	/* the certificates first: a bad file keeps everything as it was
+	 * (the core logs err and puts the old values back) */
+	if (st->tls && (ts = http_server_tls_new(cf, err)) == NULL)
+		return -1;
 	memset(&nw, 0, sizeof(nw));
 	nw.rootfd = -1;
-	if (routes_build(&nw, cf, err) < 0)
+	if (routes_build(&nw, cf, err) < 0) {
+		tls_server_unref(ts);
 		return -1;
+	}
 	/* the access log: its fd is swapped in once it is open */
 	nw.cf = st->cf;
 	if (http_server_alog_open(&nw) < 0) {
 		snprintf(err, CONF_ERR_LEN, "access-log %s: %s", cf->access_log,
 		    strerror(errno));
 		routes_free(&nw);
+		tls_server_unref(ts);
 		return -1;
+	}
+	if (ts) {
+		/* new handshakes get ts; open connections keep their own */
+		for (int i = 0; i < in->nls; i++)
+			if (st->is_tls[i])
+				session_set_tls(&st->set, i, ts,
+				    cf->tls_handshake_timeout);
+		tls_server_unref(st->tls);
+		st->tls = ts;
 	}
 	routes_free(st);
 	st->rootfd = nw.rootfd;
@@ -1026,9 +1165,10 @@ http_reload(struct instance *in, char *err)
 	return 0;
 }
 
-/* The listeners, and the demo's session table, sized and made in setup. */
+/* The listeners (which of them are TLS), and the demo's session table,
+ * sized and made in setup. */
 static const char *const http_restart_keys[] = {
-	"listen", "demo", "sessions-max", "session-ttl", NULL,
+	"listen", "tls-listen", "demo", "sessions-max", "session-ttl", NULL,
 };
 
 const struct service http_service = {

@@ -22,12 +22,21 @@ int http_server_main(int argc, char **argv);
 
 struct http_conf {
 	struct conf_addrs listen;
+	struct conf_addrs tls_listen;
+	char *tls_cert;
+	char *tls_key;
+	uint64_t tls_handshake_timeout;
+	char *tls_ciphers;
+	char *tls_protocols;
+	long tls_session_cache;
+	int redirect_to_https;
+	char *hsts;                  /* "off" or the header's value */
 	char *root;
 	char *index;
 	int autoindex;
 	int dotfiles;
 	int symlinks_outside;
-	struct conf_strs vhost;      /* "name root" */
+	struct conf_strs vhost;      /* "name root [cert key]" */
 	struct conf_strs redirect;   /* "from to [301|302|307|308]" */
 	size_t max_request_line;
 	size_t max_header_size;
@@ -66,6 +75,12 @@ struct http_redirect {
 struct http_state {
 	struct instance *in;
 	struct http_conf *cf;
+	/* Made in setup (the parent), inherited by the workers: */
+	struct tls_server *tls;  /* a reference; NULL without tls-listen */
+	bool is_tls[SERVER_MAX_LISTEN]; /* by in->ls index */
+	int tls_port;            /* the first TLS listener's, for redirects */
+	bool started;            /* start ran: the rest below is this
+	                          * worker's */
 	struct http_limits lim;
 	struct session_set set;  /* the connections */
 	int rootfd;
@@ -97,6 +112,7 @@ struct http_session {
 	bool sent_continue;
 	uint64_t discard;    /* body bytes still to drop (HTTP_DISCARD) */
 	uint64_t t_start;    /* µs, for the latency histogram */
+	bool tls;            /* came over TLS (hsts; no redirect-to-https) */
 };
 
 /* One request being answered. */

@@ -625,8 +625,9 @@ def demo_server(camada):
     for name in ("index.html", "page.html", "form.html", "style.css",
                  "cookies.html"):
         assert os.path.isfile(os.path.join(WWW, name)), "www/%s missing" % name
+    # its HTTPS port (8443) moved to a free one as -l moves 8080
     return serve(camada, WWW, "-c", os.path.join(ROOT, "etc", "camada.conf"),
-                 "--access-log", "off")
+                 "--access-log", "off", "--tls-listen", "127.0.0.1:0")
 
 
 def test_demo_page_and_ten_images_over_one_connection(camada):

@@ -146,9 +146,11 @@ def movable(text):
             sec = m.group(1)
         if line.startswith("workers"):
             line = "workers = 1"
-        if line.startswith("listen"):
+        if line.startswith("listen") or line.startswith("tls-listen"):
             if "[::]" in line and not v6:
                 continue
+            line = line.replace("0.0.0.0:8443", "127.0.0.1:0")
+            line = line.replace("[::]:8443", "[::1]:0")
             line = line.replace("0.0.0.0:12000", "127.0.0.1:0")
             line = line.replace("[::]:12000", "[::1]:0")
             line = line.replace("0.0.0.0:8080", "127.0.0.1:0")
@@ -159,8 +161,9 @@ def movable(text):
         line = re.sub(r"^upstream-port\s*=\s*\d+", "upstream-port = %d" % port,
                       line)
         out.append(line)
-    listens = [l for l in out if l.startswith("listen")]
-    assert not [l for l in listens if re.search(r":(12000|8080|530\d)\b", l)]
+    listens = [l for l in out if re.match(r"(tls-)?listen", l)]
+    assert not [l for l in listens
+                if re.search(r":(12000|8080|8443|530\d)\b", l)]
     return "\n".join(out) + "\n", n, port
 
 
@@ -215,6 +218,7 @@ def test_clone_config_works_from_anywhere(camada, tmp_path):
     (clone / "etc").mkdir(parents=True)
     os.symlink(os.path.join(ROOT, "etc", "zones"), str(clone / "etc/zones"))
     os.symlink(os.path.join(ROOT, "www"), str(clone / "www"))
+    os.symlink(os.path.join(ROOT, "var"), str(clone / "var"))  # tls-cert
     text, n, port = movable(open(os.path.join(ROOT, "etc/camada.conf")).read())
     (clone / "etc" / "camada.conf").write_text(text)
     elsewhere = tmp_path / "elsewhere"

@@ -575,3 +575,33 @@ TEST(core_conf_paths_from_a_file)
 	conf_release(pkeys, &t);
 	conf_free(&c);
 }
+
+/* "NAME ROOT CERT KEY" (a vhost with its certificate): every word after a
+ * "NAME " label is a path of its own; after "NAME=" the rest is one. */
+TEST(core_conf_paths_every_word_after_a_name)
+{
+	const char *text = "zone = a.test www/a tls/a.pem /abs/a.key\n"
+	    "zone = b.test\tsite  \tb.pem\n"
+	    "zone = c.test=my zones/c.zone\n";
+	struct conf c;
+	struct pconf t;
+	char err[CONF_ERR_LEN];
+
+	memset(&t, 0, sizeof(t));
+	ok(conf_parse("etc/camada.conf", (const uint8_t *)text, strlen(text),
+	    &c, err) == 0, "parse: %s", err);
+	ok(conf_apply(pkeys, &c.sec[0], &t, c.file, err) == 0, "apply: %s",
+	    err);
+	ok(t.zone.n == 3, "three values");
+	if (t.zone.n == 3) {
+		ok(strcmp(t.zone.v[0],
+		    "a.test etc/www/a etc/tls/a.pem /abs/a.key") == 0,
+		    "each word joined: %s", t.zone.v[0]);
+		ok(strcmp(t.zone.v[1], "b.test\tetc/site  \tetc/b.pem") == 0,
+		    "blanks kept: %s", t.zone.v[1]);
+		ok(strcmp(t.zone.v[2], "c.test=etc/my zones/c.zone") == 0,
+		    "NAME=PATH is one path: %s", t.zone.v[2]);
+	}
+	conf_release(pkeys, &t);
+	conf_free(&c);
+}

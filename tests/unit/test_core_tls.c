@@ -569,8 +569,21 @@ struct pair {
 };
 
 static void
+pair_run_with(struct pair *p, const struct cert *server_cert,
+    const char *cafile, const char *host, int insecure,
+    struct tls_server *ts, struct tls_client *tc);
+
+static void
 pair_run(struct pair *p, const struct cert *server_cert, const char *cafile,
     const char *host, int insecure)
+{
+	pair_run_with(p, server_cert, cafile, host, insecure, NULL, NULL);
+}
+
+static void
+pair_run_with(struct pair *p, const struct cert *server_cert,
+    const char *cafile, const char *host, int insecure,
+    struct tls_server *ts, struct tls_client *tc)
 {
 	struct tls_client_conf cc;
 	char err[TLS_ERR_LEN];
@@ -579,12 +592,22 @@ pair_run(struct pair *p, const struct cert *server_cert, const char *cafile,
 
 	memset(p, 0, sizeof(*p));
 	p->loop = loop_new();
-	p->ts = server_ctx(server_cert, NULL);
+	if (ts) {
+		tls_server_ref(ts);
+		p->ts = ts;
+	} else {
+		p->ts = server_ctx(server_cert, NULL);
+	}
 	memset(&cc, 0, sizeof(cc));
 	cc.cafile = cafile;
 	cc.insecure = insecure;
-	p->tc = tls_client_new(&cc, err);
-	ok(p->tc != NULL, "tls_client_new: %s", p->tc ? "" : err);
+	if (tc) {
+		tls_client_ref(tc);
+		p->tc = tc;
+	} else {
+		p->tc = tls_client_new(&cc, err);
+		ok(p->tc != NULL, "tls_client_new: %s", p->tc ? "" : err);
+	}
 	ok(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
 	    sv) == 0, "socketpair");
 	memset(&peer, 0, sizeof(peer));
@@ -691,4 +714,41 @@ TEST(tls_server_rejects_bad_files)
 	drop_cert(&a);
 	drop_cert(&b);
 	ERR_clear_error();
+}
+
+/* The client keeps a session per host name: the second connection to the
+ * same server resumes; one to another name does not get it. */
+TEST(tls_client_resumes)
+{
+	struct cert good;
+	struct pair p;
+	struct tls_server *ts;
+	struct tls_client *tc;
+	struct conn_tls_info info;
+	int resumed;
+
+	ok(make_cert(&good, "resume", "DNS:localhost,DNS:other.test,"
+	    "IP:127.0.0.1", 0, 86400) == 0, "cert");
+	pair_run(&p, &good, good.crt, "localhost", 0);
+	ok(p.cli.tls == 1, "first: %s", p.cli.tls_err);
+	ok(conn_tls_info(p.cli.c, &info) == 0 && !info.resumed, "full");
+	ts = p.ts;
+	tc = p.tc;
+	tls_server_ref(ts);
+	tls_client_ref(tc);
+	pair_close(&p);
+
+	pair_run_with(&p, &good, NULL, "localhost", 0, ts, tc);
+	resumed = p.cli.c && conn_tls_info(p.cli.c, &info) == 0 && info.resumed;
+	ok(p.cli.tls == 1 && resumed, "second resumed");
+	pair_close(&p);
+
+	pair_run_with(&p, &good, NULL, "other.test", 0, ts, tc);
+	resumed = p.cli.c && conn_tls_info(p.cli.c, &info) == 0 && info.resumed;
+	ok(p.cli.tls == 1 && !resumed, "another name: a full handshake");
+	pair_close(&p);
+
+	tls_server_unref(ts);
+	tls_client_unref(tc);
+	drop_cert(&good);
 }
