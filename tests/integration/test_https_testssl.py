@@ -10,7 +10,8 @@ of severity LOW or above that camada has and nginx does not.
 
 testssl 3.0.8 cannot test ticket resumption with OpenSSL 3; resumption is
 test_https_server.py's (s_client -sess_out/-sess_in). Each scan takes
-about 35 s; the two run at once."""
+about 35 s; the two run at once (about 40 s on a loaded two-core machine),
+and a scan that lost a connection is run again alone."""
 import json
 import os
 import shutil
@@ -145,7 +146,10 @@ def camada_tls(site):
 
 def start_scan(port, out, site):
     """Starts one scan of localhost:port (at 127.0.0.1); returns the
-    process. The JSON report goes to out."""
+    process. The JSON report goes to out (a new file: testssl will not
+    overwrite one)."""
+    if os.path.exists(out):
+        os.unlink(out)
     args = [TESTSSL, "--quiet", "--color", "0", "--warnings", "off",
             "--nodns", "none", "--ip", "127.0.0.1", "--add-ca", site.ca,
             "--connect-timeout", "10", "--openssl-timeout", "10",
@@ -162,31 +166,71 @@ def findings(path):
     return out
 
 
+def problems(rc, path):
+    """What makes a finished scan unusable: a report that is cut short, or
+    a check testssl could not run (WARN: "check failed because of connect
+    problem"), which would hide that check's finding.
+    Not one: the missing GOST engine of Debian's openssl, and testssl's
+    session resumption checks, which 3.0.8 runs with OpenSSL 3 so that
+    they fail now and then on any server (s_client with no input may quit
+    before the ticket arrives; test_https_server.py checks resumption)."""
+    try:
+        fs = findings(path)
+    except (OSError, ValueError) as e:
+        return ["no report (%s), exit %d" % (e, rc)]
+    out = ["%s: %s" % (fid, f) for fid, v in fs.items() for s, f in v
+           if s in ("WARN", "FATAL") and fid != "engine_problem" and
+           not fid.startswith("sessionresumption")]
+    # testssl exits non-zero after a check it could not run, the ignored
+    # ones too: a whole report is what counts
+    if "scanTime" not in fs:
+        out.append("the report has no scanTime (cut short), exit %d" % rc)
+    return out
+
+
 def rank(fs, fid):
     return max((SEVERITY.get(s, 0) for s, _ in fs.get(fid, [])), default=0)
 
 
 @pytest.fixture(scope="module")
 def scans(site, camada_tls, nginx_tls):
-    """Both scans, run at the same time; their findings and seconds."""
+    """Both scans, run at the same time; their findings and seconds. On a
+    loaded machine testssl now and then loses a connection and says the
+    check failed: such a scan is run again, alone, up to twice."""
     t0 = time.monotonic()
-    procs = {name: start_scan(port, site.dir / (name + ".json"), site)
-             for name, port in (("camada", camada_tls), ("nginx", nginx_tls))}
-    text = {}
-    for name, p in procs.items():
-        try:
-            text[name] = p.communicate(timeout=600)[0].decode("utf-8",
-                                                               "replace")
-        except subprocess.TimeoutExpired:
-            for q in procs.values():
-                q.kill()
-            raise
-        assert p.returncode == 0, "testssl against %s exited %d:\n%s" % (
-            name, p.returncode, text[name][-3000:])
-    res = SimpleNamespace(seconds=time.monotonic() - t0, text=text)
-    for name in procs:
-        setattr(res, name, findings(site.dir / (name + ".json")))
-    print("testssl: both scans took %.0f s" % res.seconds)
+    ports = {"camada": camada_tls, "nginx": nginx_tls}
+    res = SimpleNamespace(retries=[])
+
+    def batch(names, last):
+        """Runs these scans at once; returns those that failed."""
+        procs = {n: start_scan(ports[n], site.dir / (n + ".json"), site)
+                 for n in names}
+        failed = []
+        for n, p in procs.items():
+            try:
+                text = p.communicate(timeout=600)[0]
+            except subprocess.TimeoutExpired:
+                for q in procs.values():
+                    q.kill()
+                raise
+            (site.dir / (n + ".log")).write_bytes(text)
+            bad = problems(p.returncode, site.dir / (n + ".json"))
+            if bad:
+                failed.append(n)
+                res.retries.append((n, bad))
+                assert not last, "testssl against %s: %s\n%s" % (
+                    n, "; ".join(bad),
+                    text.decode("utf-8", "replace")[-3000:])
+        return failed
+
+    for n in batch(list(ports), False):
+        if batch([n], False):
+            batch([n], True)
+    res.seconds = time.monotonic() - t0
+    for n in ports:
+        setattr(res, n, findings(site.dir / (n + ".json")))
+    print("testssl: the scans took %.0f s%s" % (res.seconds, "".join(
+        "; %s again (%s)" % (n, "; ".join(b)) for n, b in res.retries)))
     return res
 
 
