@@ -16,7 +16,7 @@ WARN    = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 \
           -Wvla -Wpointer-arith -Wno-unused-parameter -Wno-format-truncation
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Isrc $(WARN) -fno-strict-aliasing
-LDLIBS  = -lssl -lcrypto -lpthread
+LDLIBS  = -lssl -lcrypto -lcrypt -lpthread
 
 SRC      := $(filter-out src/main.c,$(sort $(wildcard src/*/*.c)))
 HDR      := $(wildcard src/*/*.h)
@@ -32,7 +32,7 @@ ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 # Packages the build, the demo and the tests need, by Debian name.
 DEPS_BUILD = gcc make libc6-dev libssl-dev openssl clang libclang-rt-14-dev \
-             procps util-linux python3 python3-pytest curl wget
+             procps util-linux python3 python3-pytest curl wget libcrypt-dev
 DEPS_TEST  = python3-dnspython dnsutils knot-dnsutils nginx-light nsd unbound \
              testssl.sh nghttp2-client h2o \
              wrk chromium chromium-driver python3-selenium

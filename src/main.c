@@ -12,6 +12,7 @@
 #include "echo/echo.h"
 #include "http/http_client.h"
 #include "http/http_server.h"
+#include "mail/mail_passwd.h"
 
 #define CAMADA_VERSION "0.1.0"
 /* Where `camada serve` looks without -c: an installed camada (make install
@@ -59,6 +60,9 @@ usage(FILE *f)
 	    "  dig [@SERVER] [-p PORT] NAME [TYPE] [+trace] [+tcp] [+norec] "
 	    "[+short] [-x ADDR]\n"
 	    "                                   DNS lookup client\n"
+	    "  passwd [--scheme sha512|yescrypt|bcrypt] [USER@DOMAIN]\n"
+	    "                                   a hashed line for the mail "
+	    "users file\n"
 	    "  help                             this text\n"
 	    "  version                          the version\n"
 	    "\n"
@@ -239,6 +243,8 @@ main(int argc, char **argv)
 		return dns_server_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "http") == 0)
 		return http_server_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "passwd") == 0)
+		return mail_passwd_main(argc - 1, argv + 1);
 	fprintf(stderr, "camada: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

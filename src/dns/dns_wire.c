@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "core/ascii.h"
 #include "core/frame.h"
 #include "dns/dns_wire.h"
 
@@ -123,12 +124,6 @@ dns_name_labels(const uint8_t *name)
 	return n;
 }
 
-static uint8_t
-lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
-}
-
 int
 dns_name_equal(const uint8_t *a, const uint8_t *b)
 {
@@ -141,7 +136,7 @@ dns_name_equal(const uint8_t *a, const uint8_t *b)
 			return 1;
 		size_t l = a[i];
 		for (size_t k = 1; k <= l; k++)
-			if (lower(a[i + k]) != lower(b[i + k]))
+			if (ascii_lower(a[i + k]) != ascii_lower(b[i + k]))
 				return 0;
 		i += 1 + l;
 	}
@@ -168,7 +163,7 @@ dns_name_cmp(const uint8_t *a, const uint8_t *b)
 		const uint8_t *la = a + oa[--na], *lb = b + ob[--nb];
 		size_t m = la[0] < lb[0] ? la[0] : lb[0];
 		for (size_t k = 1; k <= m; k++) {
-			uint8_t x = lower(la[k]), y = lower(lb[k]);
+			uint8_t x = ascii_lower(la[k]), y = ascii_lower(lb[k]);
 			if (x != y)
 				return x < y ? -1 : 1;
 		}
@@ -199,7 +194,7 @@ dns_name_hash(const uint8_t *name)
 	for (;;) {
 		size_t l = name[i];
 		for (size_t k = 0; k <= l; k++) {
-			h ^= k == 0 ? name[i] : lower(name[i + k]);
+			h ^= k == 0 ? name[i] : ascii_lower(name[i + k]);
 			h *= 16777619u;
 		}
 		if (l == 0)
@@ -213,7 +208,7 @@ dns_name_lower(uint8_t *name)
 {
 	for (size_t i = 0; name[i] != 0; i += 1 + (size_t)name[i])
 		for (size_t k = 1; k <= name[i]; k++)
-			name[i + k] = lower(name[i + k]);
+			name[i + k] = ascii_lower(name[i + k]);
 }
 
 const uint8_t *

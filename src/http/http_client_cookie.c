@@ -12,16 +12,11 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "core/ascii.h"
 #include "http/http_client.h"
 
 /* Longest Domain or Path attribute value kept (RFC 6265bis §5.6). */
 #define COOKIE_ATTR_MAX 1024
-
-static uint8_t
-lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
-}
 
 static bool
 is_digit(uint8_t c)
@@ -154,9 +149,9 @@ http_client_cookie_date_parse(const uint8_t *p, size_t n, time_t *t)
 		if (!fmonth && tn >= 3) {
 			int found = 0;
 			for (int m = 0; m < 12; m++)
-				if (lower(tok[0]) == months[m * 3] &&
-				    lower(tok[1]) == months[m * 3 + 1] &&
-				    lower(tok[2]) == months[m * 3 + 2]) {
+				if (ascii_lower(tok[0]) == months[m * 3] &&
+				    ascii_lower(tok[1]) == months[m * 3 + 1] &&
+				    ascii_lower(tok[2]) == months[m * 3 + 2]) {
 					found = m + 1;
 					break;
 				}
@@ -458,7 +453,7 @@ dup_lower(struct slice s, bool low)
 	if (d == NULL)
 		return NULL;
 	for (size_t i = 0; i < s.n; i++)
-		d[i] = (char)(low ? lower(s.p[i]) : s.p[i]);
+		d[i] = (char)(low ? ascii_lower(s.p[i]) : s.p[i]);
 	d[s.n] = '\0';
 	return d;
 }
@@ -556,7 +551,7 @@ http_client_cookie_jar_set(struct http_client_cookie_jar *j, const char *host,
 		if (s.domain.n >= sizeof(dom))
 			return 0;
 		for (size_t i = 0; i < s.domain.n; i++)
-			dom[i] = (char)lower(s.domain.p[i]);
+			dom[i] = (char)ascii_lower(s.domain.p[i]);
 		dom[s.domain.n] = '\0';
 		/* No public-suffix list: a dotless Domain only names the host
 		 * itself, which makes the cookie host-only (§5.3 step 5). */

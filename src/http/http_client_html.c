@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/ascii.h"
 #include "core/hex.h"
 #include "http/http_client.h"
 
@@ -41,12 +42,6 @@ is_alnum(uint8_t c)
 	return is_alpha(c) || (c >= '0' && c <= '9');
 }
 
-static uint8_t
-lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
-}
-
 /* Appends the lower-cased byte c to a bounded name; a name that overflows
  * is blanked for good (marked by len = HTML_NAME_MAX). */
 static void
@@ -57,7 +52,7 @@ name_put(char *name, size_t *len, uint8_t c)
 		*len = HTML_NAME_MAX;
 		return;
 	}
-	name[(*len)++] = (char)lower(c);
+	name[(*len)++] = (char)ascii_lower(c);
 	name[*len] = '\0';
 }
 
@@ -213,7 +208,7 @@ has_token(const char *v, const char *token)
 		if (l == tl) {
 			size_t i;
 			for (i = 0; i < l; i++)
-				if (lower((uint8_t)v[i]) != (uint8_t)token[i])
+				if (ascii_lower((uint8_t)v[i]) != (uint8_t)token[i])
 					break;
 			if (i == l)
 				return true;
@@ -388,7 +383,7 @@ find_end_tag(const uint8_t *p, size_t n, size_t i, const char *name)
 		k = (size_t)(lt - p);
 		if (n - k >= l + 3 && p[k + 1] == '/') {
 			for (j = 0; j < l; j++)
-				if (lower(p[k + 2 + j]) != (uint8_t)name[j])
+				if (ascii_lower(p[k + 2 + j]) != (uint8_t)name[j])
 					break;
 			if (j == l && (is_space(p[k + 2 + l]) ||
 			    p[k + 2 + l] == '/' || p[k + 2 + l] == '>'))

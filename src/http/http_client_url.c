@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "core/ascii.h"
 #include "http/http_client.h"
 
 static bool
@@ -16,12 +17,6 @@ static bool
 is_digit(unsigned char c)
 {
 	return c >= '0' && c <= '9';
-}
-
-static unsigned char
-lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
 void
@@ -342,7 +337,7 @@ http_client_url_parse(const char *s, size_t n, struct http_client_url *u)
 	if (!x.has_scheme || x.scheme.n >= sizeof(u->scheme))
 		return HTTP_CLIENT_URL_BAD;
 	for (i = 0; i < x.scheme.n; i++)
-		u->scheme[i] = (char)lower(x.scheme.p[i]);
+		u->scheme[i] = (char)ascii_lower(x.scheme.p[i]);
 	u->scheme[i] = '\0';
 	if (strcmp(u->scheme, "https") == 0)
 		u->tls = true;
@@ -397,7 +392,7 @@ http_client_url_parse(const char *s, size_t n, struct http_client_url *u)
 	if (host.n >= sizeof(u->host))
 		return HTTP_CLIENT_URL_BAD;
 	for (i = 0; i < host.n; i++)
-		u->host[i] = (char)lower(host.p[i]);
+		u->host[i] = (char)ascii_lower(host.p[i]);
 	u->host[i] = '\0';
 
 	u->port = u->tls ? 443 : 80;

@@ -194,6 +194,16 @@ def run(args, input=None, timeout=20, **kw):
                           timeout=timeout * SLOW, **kw)
 
 
+def camada_get(*args, **kw):
+    """Runs `camada get ARGS`; checks that the sanitizers stayed quiet."""
+    r = run(["get"] + [str(a) for a in args], **kw)
+    err = r.stderr.decode("utf-8", "replace")
+    assert "ERROR: AddressSanitizer" not in err, err
+    assert "ERROR: LeakSanitizer" not in err, err
+    assert "runtime error:" not in err, err
+    return r
+
+
 def free_port(proto=socket.SOCK_STREAM):
     s = socket.socket(socket.AF_INET, proto)
     s.bind(("127.0.0.1", 0))

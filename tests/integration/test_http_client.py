@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from conftest import ASAN, BIN, ROOT, SLOW, free_port, run
+from conftest import BIN, ROOT, SLOW, free_port, camada_get as get
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WWW = os.path.join(ROOT, "www")
@@ -27,16 +27,6 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 CURL = shutil.which("curl") or "/usr/bin/curl"
 
 HELLO = b"Hello from nginx.\n"
-
-
-def get(*args, **kw):
-    """Runs `camada get ARGS`; checks that the sanitizers stayed quiet."""
-    r = run(["get"] + [str(a) for a in args], **kw)
-    err = r.stderr.decode("utf-8", "replace")
-    assert "ERROR: AddressSanitizer" not in err, err
-    assert "ERROR: LeakSanitizer" not in err, err
-    assert "runtime error:" not in err, err
-    return r
 
 
 def table(stdout):

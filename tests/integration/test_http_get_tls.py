@@ -17,83 +17,15 @@ import time
 
 import pytest
 
-from conftest import ROOT, free_port, run
+from conftest import ROOT, free_port, camada_get as get
 
-try:
-    from tls_testlib import make_ca, make_cert
-except ImportError:     # the shared helper not merged yet: the same API here
-    make_ca = make_cert = None
+from tls_testlib import make_ca, make_cert
 
 WWW = os.path.join(ROOT, "www")
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
 
 HELLO = b"Hello from nginx over TLS.\n"
-
-
-def get(*args, **kw):
-    """Runs `camada get ARGS`; checks that the sanitizers stayed quiet."""
-    r = run(["get"] + [str(a) for a in args], **kw)
-    err = r.stderr.decode("utf-8", "replace")
-    assert "ERROR: AddressSanitizer" not in err, err
-    assert "ERROR: LeakSanitizer" not in err, err
-    assert "runtime error:" not in err, err
-    return r
-
-
-# ---- certificates -------------------------------------------------------------
-
-class _CA:
-    def __init__(self, cert, key):
-        self.cert = self.pem = str(cert)
-        self.key = str(key)
-
-
-def _openssl(*args):
-    subprocess.run([OPENSSL] + [str(a) for a in args], check=True,
-                   capture_output=True, timeout=30)
-
-
-def _local_make_ca(d, name="camada test CA"):
-    d = str(d)
-    os.makedirs(d, exist_ok=True)
-    key, cert = os.path.join(d, "ca.key"), os.path.join(d, "ca.crt")
-    _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
-             "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out",
-             cert, "-subj", "/CN=" + name, "-days", "30",
-             "-addext", "basicConstraints=critical,CA:TRUE",
-             "-addext", "keyUsage=critical,keyCertSign,cRLSign")
-    return _CA(cert, key)
-
-
-def _local_make_cert(ca, d, names, key="ec", days=30, expired=False):
-    """Returns (cert, key) paths, as tls_testlib's."""
-    d = str(d)
-    os.makedirs(d, exist_ok=True)
-    base = os.path.join(d, "%s-%s%s" % (names[0], key,
-                                         "-expired" if expired else ""))
-    k, csr, crt, ext = (base + ".key", base + ".csr", base + ".crt",
-                        base + ".ext")
-    if key == "rsa":
-        newkey = ["-newkey", "rsa:2048"]
-    else:
-        newkey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]
-    _openssl("req", *newkey, "-nodes", "-keyout", k, "-out", csr,
-             "-subj", "/CN=" + names[0])
-    san = ",".join(("IP:" if re.match(r"^[\d.]+$|:", n) else "DNS:") + n
-                   for n in names)
-    with open(ext, "w") as f:
-        f.write("subjectAltName=%s\nbasicConstraints=CA:FALSE\n"
-                "extendedKeyUsage=serverAuth\n" % san)
-    # -days -1: valid from now until yesterday, which has expired
-    _openssl("x509", "-req", "-in", csr, "-CA", ca.cert, "-CAkey", ca.key,
-             "-CAcreateserial", "-out", crt, "-extfile", ext,
-             "-days", "-1" if expired else str(days))
-    return crt, k
-
-
-if make_ca is None:
-    make_ca, make_cert = _local_make_ca, _local_make_cert
 
 
 # ---- nginx --------------------------------------------------------------------
