@@ -114,33 +114,10 @@ if [ -n "$RESOLVER_QUERIES" ]; then
 fi
 
 # --- processes (as bench/echo.sh) ---------------------------------------------
-. "$(dirname "$0")/lib.sh"  # stat_fields, alive, starttime, tree_pids, tree_ticks
-free_port() {
-	local p
-	for _ in {1..200}; do
-		p=$((20000 + RANDOM % 12000))
-		if [ -z "$(ss -Htuan "sport = :$p")" ]; then echo "$p"; return 0; fi
-	done
-	die "no free port in 20000-31999"
-}
+. "$(dirname "$0")/lib.sh"  # tree_ticks, free_port, stop_tree
 AUTH_PID="" AUTH_PORT=""
-# stop_pid PID: the process and the workers it forked (checked by start time).
-stop_pid() {
-	local pid=$1 k kids=()
-	[ -n "$pid" ] || return 0
-	for k in $(tree_pids "$pid" | tail -n +2); do kids+=("$k:$(starttime "$k" || true)"); done
-	kill -TERM "$pid" 2>/dev/null || true
-	for _ in {1..60}; do alive "$pid" || break; sleep 0.05; done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	for k in "${kids[@]}"; do
-		if [ "$(starttime "${k%%:*}" || true)" = "${k#*:}" ]; then
-			kill -KILL "${k%%:*}" 2>/dev/null || true
-		fi
-	done
-}
-stop_server() { stop_pid "$SRV_PID"; SRV_PID=""; }
-stop_auth() { stop_pid "$AUTH_PID"; AUTH_PID=""; }
+stop_server() { stop_tree "$SRV_PID"; SRV_PID=""; }
+stop_auth() { stop_tree "$AUTH_PID"; AUTH_PID=""; }
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
@@ -209,7 +186,7 @@ start() {
 		done
 		echo "dns.sh: $1 not ready (try $try); its output:" >&2
 		tail -n 20 "$log" >&2
-		stop_pid "$STARTED_PID"
+		stop_tree "$STARTED_PID"
 	done
 	die "$1 would not start"
 }

@@ -59,39 +59,9 @@ command -v "${words[0]}" >/dev/null || die "camada slot: ${words[0]} not found"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/camada-bench-echo.XXXXXX")
 SRV_PID="" LOAD_PID="" PORT=""
 
-# stat_fields, alive, starttime, tree_pids, tree_ticks
+# tree_ticks, free_port, stop_tree
 . "$(dirname "$0")/lib.sh"
-
-# A port nobody uses, below the ephemeral range the load's sockets come from.
-free_port() {
-	local p
-	for _ in {1..200}; do
-		p=$((20000 + RANDOM % 12000))
-		if [ -z "$(ss -Htan "sport = :$p")" ]; then
-			echo "$p"
-			return 0
-		fi
-	done
-	die "no free port in 20000-31999"
-}
-
-# Stops the server we started, and any of its workers that outlive it, by PID
-# (and start time, so a recycled PID is never hit).
-stop_server() {
-	local pid=$SRV_PID k kids=()
-	[ -n "$pid" ] || return 0
-	for k in $(tree_pids "$pid" | tail -n +2); do kids+=("$k:$(starttime "$k" || true)"); done
-	kill -TERM "$pid" 2>/dev/null || true
-	for _ in {1..60}; do alive "$pid" || break; sleep 0.05; done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	for k in "${kids[@]}"; do
-		if [ "$(starttime "${k%%:*}" || true)" = "${k#*:}" ]; then
-			kill -KILL "${k%%:*}" 2>/dev/null || true
-		fi
-	done
-	SRV_PID=""
-}
+stop_server() { stop_tree "$SRV_PID"; SRV_PID=""; }
 
 cleanup() {
 	local rc=$?

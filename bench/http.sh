@@ -102,6 +102,9 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 8192 ]; then
 	    die "open-file limit $(ulimit -n) is too low for 1000 connections"
 fi
 
+# tree_ticks, free_port, stop_tree, cpu_jiffies, other_busy, wait_quiet, make_index
+. "$(dirname "$0")/lib.sh"
+
 # --- the run dir: files served, configs, logs --------------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/camada-bench-http.XXXXXX")
 SRV_PID="" LOAD_PID="" HOLD_PID="" PORT=""
@@ -110,16 +113,7 @@ SRV_PID="" LOAD_PID="" HOLD_PID="" PORT=""
 chmod 755 "$tmp"
 mkdir -m 755 "$tmp/www" "$tmp/nginx"
 
-# index.html: exactly 612 bytes, the size of nginx's default page.
-{
-	printf '<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to camada bench</title>\n'
-	printf '<style>\nhtml { color-scheme: light dark; }\nbody { width: 35em; margin: 0 auto;\n'
-	printf 'font-family: Tahoma, Verdana, Arial, sans-serif; }\n</style>\n</head>\n<body>\n'
-	printf '<h1>Welcome!</h1>\n<p>If you see this page, the web server is working.</p>\n'
-} > "$tmp/www/index.html"
-pad=$((612 - $(wc -c < "$tmp/www/index.html") - 8 - 16)) # <p></p>\n, </body>\n</html>\n
-{ printf '<p>%*s</p>\n' "$pad" ''; printf '</body>\n</html>\n'; } >> "$tmp/www/index.html"
-[ "$(wc -c < "$tmp/www/index.html")" -eq 612 ] || die "index.html is not 612 bytes"
+make_index "$tmp/www/index.html" # 612 bytes, the size of nginx's default page
 head -c 102400 /dev/urandom > "$tmp/www/100k.bin"
 head -c 10485760 /dev/urandom > "$tmp/www/10m.bin"
 chmod 644 "$tmp/www/"*
@@ -181,65 +175,8 @@ print("held %d" % len(held), flush=True)
 time.sleep(3600)
 EOF
 
-# --- processes (the helpers of bench/echo.sh) --------------------------------
-# stat_fields, alive, starttime, tree_pids, tree_ticks
-. "$(dirname "$0")/lib.sh"
-
-# "busy total" jiffies of one CPU from /proc/stat (busy = all but idle+iowait).
-cpu_jiffies() {
-	awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= 9; i++) t += $i; print t - $5 - $6, t }' /proc/stat
-}
-
-# other_busy SECONDS: % of the two cores busy over that time (nothing of ours runs).
-other_busy() {
-	local a0 b0
-	a0=$(cpu_jiffies "$SERVER_CPU") b0=$(cpu_jiffies "$LOAD_CPU")
-	sleep "$1"
-	awk -v s0="$a0" -v l0="$b0" -v s1="$(cpu_jiffies "$SERVER_CPU")" -v l1="$(cpu_jiffies "$LOAD_CPU")" 'BEGIN {
-		split(s0, a, " "); split(s1, b, " "); busy = b[1] - a[1]; tot = b[2] - a[2]
-		split(l0, a, " "); split(l1, b, " "); busy += b[1] - a[1]; tot += b[2] - a[2]
-		printf "%.0f\n", (tot > 0 ? 100 * busy / tot : 0)
-	}'
-}
-
-# Waits up to QUIET_WAIT seconds for the other load to drop under 15%.
-wait_quiet() {
-	local end
-	((QUIET_WAIT > 0)) || return 0
-	end=$((SECONDS + QUIET_WAIT))
-	while (($(other_busy 0.5) >= 15 && SECONDS < end)); do :; done
-}
-
-# A port nobody uses, below the ephemeral range wrk's sockets come from.
-free_port() {
-	local p
-	for _ in {1..200}; do
-		p=$((20000 + RANDOM % 12000))
-		if [ -z "$(ss -Htan "sport = :$p")" ]; then
-			echo "$p"
-			return 0
-		fi
-	done
-	die "no free port in 20000-31999"
-}
-
-# Stops the server we started, and any of its workers that outlive it, by PID
-# (and start time, so a recycled PID is never hit).
-stop_server() {
-	local pid=$SRV_PID k kids=()
-	[ -n "$pid" ] || return 0
-	for k in $(tree_pids "$pid" | tail -n +2); do kids+=("$k:$(starttime "$k" || true)"); done
-	kill -TERM "$pid" 2>/dev/null || true
-	for _ in {1..60}; do alive "$pid" || break; sleep 0.05; done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	for k in "${kids[@]}"; do
-		if [ "$(starttime "${k%%:*}" || true)" = "${k#*:}" ]; then
-			kill -KILL "${k%%:*}" 2>/dev/null || true
-		fi
-	done
-	SRV_PID=""
-}
+# --- processes ------------------------------------------------------------------
+stop_server() { stop_tree "$SRV_PID"; SRV_PID=""; }
 
 stop_pid() { # stop_pid VAR: TERM and reap the background job whose PID VAR holds
 	local pid=${!1}

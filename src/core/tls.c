@@ -435,6 +435,12 @@ alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	return SSL_TLSEXT_ERR_OK;
 }
 
+static int
+sni_ack(SSL *ssl, int *alert, void *arg)
+{
+	return SSL_TLSEXT_ERR_OK;
+}
+
 /* The host name of a server_name extension (RFC 6066: a list of one
  * host_name entry) into name, or 0 when it is not one we would match;
  * OpenSSL's own parser then judges it. */
@@ -687,6 +693,9 @@ server_new(const struct tls_server_conf *cf, int quiet, char *err)
 		e->leaf = SSL_CTX_get0_certificate(e->ctx);
 	}
 	SSL_CTX_set_client_hello_cb(ts->def, hello_cb, ts);
+	/* the name was used (hello_cb picked by it): say so with the empty
+	 * server_name extension, as RFC 6066 asks */
+	SSL_CTX_set_tlsext_servername_callback(ts->def, sni_ack);
 	return ts;
 fail:
 	server_free(ts);

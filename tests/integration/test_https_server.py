@@ -12,7 +12,6 @@ One server (two workers) serves most tests; tests that need their own
 settings (a short handshake timeout, a reload) start their own."""
 import hashlib
 import http.client
-import json
 import os
 import re
 import shutil
@@ -25,7 +24,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import ASAN, SLOW, Camada, free_port, run, wait_until
+from conftest import ASAN, SLOW, Camada, run, wait_until
 from http_testlib import (WWW, Incomplete, curl, parse_all, parse_one,
                           read_until_close, serving_worker, wget)
 from tls_testlib import fingerprint, make_ca, make_cert, subject_cn
@@ -816,107 +815,3 @@ def test_camada_http_announces_https(camada, pki):
     srv.wait_line(r"serving HTTP on 127\.0\.0\.1 port %d " %
                   srv.listeners[0][2])
     assert subject_cn(pki.cert) == "localhost"
-
-
-# --- testssl.sh, camada against nginx with Mozilla's intermediate config ---
-
-TESTSSL = shutil.which("testssl") or shutil.which("testssl.sh")
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-SEVERITY = ["OK", "INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
-# ssl-config.mozilla.org, intermediate, as published (not camada's copy)
-MOZILLA_INTERMEDIATE = (
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
-    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:"
-    "DHE-RSA-CHACHA20-POLY1305")
-
-NGINX_TLS_CONF = """
-%(user)s
-worker_processes 1;
-error_log %(prefix)s/error.log warn;
-pid %(prefix)s/nginx.pid;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path %(prefix)s/tmp/body;
-    proxy_temp_path       %(prefix)s/tmp/proxy;
-    fastcgi_temp_path     %(prefix)s/tmp/fastcgi;
-    uwsgi_temp_path       %(prefix)s/tmp/uwsgi;
-    scgi_temp_path        %(prefix)s/tmp/scgi;
-    server {
-        listen 127.0.0.1:%(port)d ssl;
-        root %(root)s;
-        ssl_certificate %(cert)s;
-        ssl_certificate_key %(key)s;
-        # ssl-config.mozilla.org, "intermediate" (nginx, OpenSSL 3)
-        ssl_protocols TLSv1.2 TLSv1.3;
-        ssl_ecdh_curve X25519:prime256v1:secp384r1;
-        ssl_ciphers %(ciphers)s;
-        ssl_prefer_server_ciphers off;
-        ssl_session_timeout 1d;
-        ssl_session_cache shared:MozSSL:10m;
-    }
-}
-"""
-
-
-def run_testssl(port, out):
-    r = subprocess.run([TESTSSL, "--quiet", "--color", "0", "--warnings",
-                        "off", "--jsonfile", str(out), "-p", "-s", "-f",
-                        "-U", "-S", "127.0.0.1:%d" % port],
-                       capture_output=True, timeout=600)
-    assert out.exists(), r.stdout.decode() + r.stderr.decode()
-    return {f["id"]: f for f in json.load(open(out))}
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(TESTSSL is None, reason="needs testssl.sh")
-def test_testssl_finds_nothing_that_nginx_intermediate_does_not(https,
-                                                                tmp_path):
-    prefix = tmp_path / "nginx"
-    (prefix / "tmp").mkdir(parents=True)
-    port = free_port()
-    conf = prefix / "nginx.conf"
-    conf.write_text(NGINX_TLS_CONF % {
-        "user": "user root;" if os.geteuid() == 0 else "",
-        "prefix": prefix, "port": port, "root": WWW, "cert": https.pki.cert,
-        "key": https.pki.key,
-        "ciphers": MOZILLA_INTERMEDIATE})
-    ng = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(prefix), "-e",
-                           str(prefix / "error.log"), "-g", "daemon off;"],
-                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        def up():
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                return True
-            except OSError:
-                assert ng.poll() is None, "nginx exited"
-                return False
-        wait_until(up, "nginx listening")
-        ours = run_testssl(https.tls, tmp_path / "camada.json")
-        theirs = run_testssl(port, tmp_path / "nginx.json")
-    finally:
-        ng.terminate()
-        ng.wait(10)
-    for v in ("SSLv2", "SSLv3", "TLS1", "TLS1_1"):
-        assert ours[v]["finding"].startswith("not offered"), ours[v]
-    for v in ("TLS1_2", "TLS1_3"):
-        assert ours[v]["finding"].startswith("offered"), ours[v]
-    assert ours["PFS"]["severity"] == "OK", ours["PFS"]
-    for weak in ("cipherlist_NULL", "cipherlist_aNULL", "cipherlist_EXPORT",
-                 "cipherlist_LOW", "cipherlist_3DES_IDEA",
-                 "cipherlist_AVERAGE"):
-        assert ours[weak]["finding"].startswith("not offered"), ours[weak]
-    worse = []
-    for fid, f in ours.items():
-        sev = f["severity"]
-        if sev not in SEVERITY or SEVERITY.index(sev) < SEVERITY.index("LOW"):
-            continue
-        other = theirs.get(fid, {}).get("severity", "OK")
-        if other not in SEVERITY or \
-                SEVERITY.index(other) < SEVERITY.index(sev):
-            worse.append((fid, sev, f["finding"], other))
-    assert not worse, worse
