@@ -56,11 +56,14 @@ answer(uint8_t *buf, size_t max, uint16_t rcode, const struct mx *rr, int n)
 TEST(dns_mx_parse_order)
 {
 	static const struct mx rr[] = {
-		{qname, DNS_T_MX, 20, (const uint8_t *)"\3mx2\11hamburger\4test"},
-		{qname, DNS_T_MX, 10, (const uint8_t *)"\3mxa\11hamburger\4test"},
+		{qname, DNS_T_MX, 20,
+		    (const uint8_t *)"\3mx2\11hamburger\4test"},
+		{qname, DNS_T_MX, 10,
+		    (const uint8_t *)"\3mxa\11hamburger\4test"},
 		{(const uint8_t *)"\5other\4test", DNS_T_MX, 1,
 		    (const uint8_t *)"\3bad\4test"},
-		{qname, DNS_T_MX, 10, (const uint8_t *)"\3mxb\11hamburger\4test"},
+		{qname, DNS_T_MX, 10,
+		    (const uint8_t *)"\3mxb\11hamburger\4test"},
 	};
 	struct dns_mx_host h[DNS_MX_MAX];
 	char err[DNS_MX_ERR_LEN];
