@@ -91,6 +91,7 @@ enum sess_st {
 #define EXT_8BITMIME 0x2
 #define EXT_SMTPUTF8 0x4
 #define EXT_DSN 0x8
+#define EXT_PIPELINING 0x10
 
 struct job {
 	struct mail_relay *r;
@@ -109,6 +110,9 @@ struct job {
 	int end;		/* one past its last item */
 	int rc;			/* the item RCPT was sent for */
 	int naccepted;
+	int pipelined;		/* MAIL, RCPTs and DATA went out at once */
+	int mail_failed;	/* MAIL was refused: the RCPT replies that
+				 * follow (pipelined) change nothing */
 	struct dot_enc enc;
 	size_t body_off;
 	int body_end;		/* the final "." is queued */
@@ -137,6 +141,7 @@ struct mail_relay {
 static void job_next_host(struct job *j);
 static void job_end(struct job *j);
 static void sess_send_mail(struct job *j);
+static int sess_rcpt_cmd(struct job *j, int n);
 
 /* ---- messages ---- */
 
@@ -462,21 +467,41 @@ sess_send_mail(struct job *j)
 			    " ENVID=%s", e->envid);
 	}
 	j->naccepted = 0;
+	j->mail_failed = 0;
 	for (int i = j->cur; i < j->end; i++)
 		j->it[i].accepted = 0;
 	j->rc = j->cur;
-	{
-		char cmd[1200];
-
-		snprintf(cmd, sizeof(cmd), "MAIL FROM:<%s>%s", e->from, params);
-		(void)sess_cmd(j, ST_MAIL, cmd, NULL);
-	}
+	j->st = ST_MAIL;
+	j->reply[0] = '\0';
+	/* RFC 2920: with PIPELINING the whole envelope and DATA go in one
+	 * write, and the replies are read back in order. */
+	j->pipelined = (j->ext & EXT_PIPELINING) != 0;
+	if (conn_printf(j->c, "MAIL FROM:<%s>%s\r\n", e->from, params) < 0)
+		goto full;
+	for (int i = j->cur; j->pipelined && i < j->end; i++)
+		if (sess_rcpt_cmd(j, i) < 0)
+			goto full;
+	if (j->pipelined && conn_write(j->c, "DATA\r\n", 6) < 0)
+		goto full;
+	return;
+full:
+	sess_fail(j, "output full");
 }
 
 static void
 sess_send_rcpt(struct job *j)
 {
-	struct item *it = &j->it[j->rc];
+	j->st = ST_RCPT;
+	j->reply[0] = '\0';
+	if (sess_rcpt_cmd(j, j->rc) < 0)
+		sess_fail(j, "output full");
+}
+
+/* Queues RCPT TO for item n. */
+static int
+sess_rcpt_cmd(struct job *j, int n)
+{
+	struct item *it = &j->it[n];
 	const struct mail_queue_rcpt *rc = &it->rm->m.env.rcpt[it->rcpt];
 	char params[512];
 	size_t k = 0;
@@ -507,12 +532,7 @@ sess_send_rcpt(struct job *j)
 	if ((j->ext & EXT_DSN) && rc->orcpt && k < sizeof(params))
 		k += (size_t)snprintf(params + k, sizeof(params) - k,
 		    " ORCPT=%s", rc->orcpt);
-	{
-		char cmd[1200];
-
-		snprintf(cmd, sizeof(cmd), "RCPT TO:<%s>%s", rc->addr, params);
-		(void)sess_cmd(j, ST_RCPT, cmd, NULL);
-	}
+	return conn_printf(j->c, "RCPT TO:<%s>%s\r\n", rc->addr, params);
 }
 
 /* The body, dot-stuffed, as far as the output allows; DRAINED resumes. */
@@ -567,7 +587,8 @@ ehlo_keyword(struct job *j, const char *kw)
 		const char *name;
 		unsigned bit;
 	} ext[] = {{"STARTTLS", EXT_STARTTLS}, {"8BITMIME", EXT_8BITMIME},
-	    {"SMTPUTF8", EXT_SMTPUTF8}, {"DSN", EXT_DSN}};
+	    {"SMTPUTF8", EXT_SMTPUTF8}, {"DSN", EXT_DSN},
+	    {"PIPELINING", EXT_PIPELINING}};
 	size_t n = strcspn(kw, " ");
 
 	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
@@ -631,24 +652,41 @@ sess_reply(struct job *j)
 			sess_fail(j, "STARTTLS failed");
 		return;
 	case ST_MAIL:
-		if (cls == 2) {
-			sess_send_rcpt(j);
-			return;
+		if (cls != 2) {
+			for (int i = j->cur; i < j->end; i++)
+				item_set(j, &j->it[i], cls == 5 ? IT_PERM :
+				    IT_TEMP);
+			if (!j->pipelined) {
+				(void)sess_cmd(j, ST_RSET, "RSET", NULL);
+				return;
+			}
+			j->mail_failed = 1;
 		}
-		for (int i = j->cur; i < j->end; i++)
-			item_set(j, &j->it[i], cls == 5 ? IT_PERM : IT_TEMP);
-		(void)sess_cmd(j, ST_RSET, "RSET", NULL);
+		if (j->pipelined) {
+			j->st = ST_RCPT;
+			j->reply[0] = '\0';
+		} else {
+			sess_send_rcpt(j);
+		}
 		return;
 	case ST_RCPT:
-		if (cls == 2) {
+		if (j->mail_failed) {
+			/* the RCPT replies after a refused MAIL */
+		} else if (cls == 2) {
 			j->it[j->rc].accepted = 1;
 			j->naccepted++;
 		} else {
 			item_set(j, &j->it[j->rc], cls == 5 ? IT_PERM :
 			    IT_TEMP);
 		}
+		j->reply[0] = '\0';
 		if (++j->rc < j->end) {
-			sess_send_rcpt(j);
+			if (!j->pipelined)
+				sess_send_rcpt(j);
+			return;
+		}
+		if (j->pipelined) {
+			j->st = ST_DATA;
 			return;
 		}
 		if (j->naccepted == 0) {
@@ -658,6 +696,16 @@ sess_reply(struct job *j)
 		(void)sess_cmd(j, ST_DATA, "DATA", NULL);
 		return;
 	case ST_DATA:
+		if (code == 354 && j->naccepted == 0) {
+			/* Pipelined, every recipient refused, and yet the
+			 * server wants data: an empty body ends it. */
+			j->st = ST_BODY;
+			j->reply[0] = '\0';
+			j->body_end = 1;
+			if (conn_write(j->c, ".\r\n", 3) < 0)
+				sess_fail(j, "output full");
+			return;
+		}
 		if (code != 354) {
 			for (int i = j->cur; i < j->end; i++)
 				if (j->it[i].accepted)

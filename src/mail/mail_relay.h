@@ -14,9 +14,11 @@
  * cut after the remote 250 and before the state was saved is sent again
  * (the relay's window: at least once, never lost).
  *
- * Not here: PIPELINING (commands go one at a time, which every server
- * accepts), DANE/MTA-STS, connection caching across scans, concurrency
- * limits per destination. The queue's disk work runs on the loop's
+ * With PIPELINING offered, MAIL, every RCPT and DATA go in one write
+ * (RFC 2920); otherwise one command at a time. DSN parameters (RET,
+ * ENVID, NOTIFY, ORCPT) are passed on when the server offers DSN.
+ * Not here: DANE/MTA-STS, connection caching across scans, concurrency
+ * limits per destination, the SIZE check before sending. The queue's disk work runs on the loop's
  * thread: the runner belongs on a loop of its own or one with light load.
  */
 #ifndef CAMADA_MAIL_RELAY_H

@@ -38,6 +38,8 @@ mx2.hamburger IN A  127.0.0.1
 crepes        IN MX 10 mx.crepes
 mx.crepes     IN A  127.0.0.1
 nullmx        IN MX 0 .
+down          IN MX 10 mx.down
+mx.down       IN A  127.0.0.2
 """
 
 MAIN_CF = """compatibility_level = 3.6
@@ -156,6 +158,29 @@ class Postfix:
         return out
 
 
+class World:
+    """The module's DNS server, Postfix and relay runner (restartable)."""
+
+    def __init__(self, dns, pf, queue):
+        self.dns, self.pf, self.queue = dns, pf, queue
+        self.relays = []
+
+    def start_relay(self, *extra):
+        r = Camada(["mailq", "--queue", self.queue, "run",
+                    "--resolver", "127.0.0.1:%d" % self.dns.port(proto="udp"),
+                    "--smtp-port", str(self.pf.port), "--hostname",
+                    "relay.test", "--scan-ms", "200", "--retry-min", "1",
+                    "--retry-max", "2", "--timeout-ms", "10000"] +
+                   list(extra))
+        r.wait_line("relay running")
+        self.relays.append(r)
+        self.relay = r
+        return r
+
+    def __iter__(self):
+        return iter((self.dns, self.pf, self.relay, self.queue))
+
+
 @pytest.fixture(scope="module")
 def world():
     # Not pytest's tmp_path: Postfix's daemons (user postfix) and virtual
@@ -170,19 +195,16 @@ def world():
     dns.wait_listening(2)
     pf = Postfix(os.path.join(d, "postfix"))
     queue = os.path.join(d, "queue")
-    relay = Camada(["mailq", "--queue", queue, "run",
-                    "--resolver", "127.0.0.1:%d" % dns.port(proto="udp"),
-                    "--smtp-port", str(pf.port), "--hostname", "relay.test",
-                    "--scan-ms", "200", "--retry-min", "1",
-                    "--retry-max", "2", "--timeout-ms", "10000"])
-    relay.wait_line("relay running")
-    yield dns, pf, relay, queue
-    relay.stop()
+    w = World(dns, pf, queue)
+    w.start_relay()
+    yield w
+    for c in w.relays:
+        c.stop()
     dns.stop()
     pf.stop()
     shutil.rmtree(d, ignore_errors=True)
     if ASAN:
-        for c in (relay, dns):
+        for c in w.relays + [dns]:
             out = c.output()
             assert "ERROR: AddressSanitizer" not in out, out
             assert "ERROR: LeakSanitizer" not in out, out
@@ -291,3 +313,46 @@ def test_mailq_delete(world):
     assert qid not in out
     rc, _, err = mailq(queue, "delete", qid)
     assert rc == 1 and "no such message" in err
+
+
+def test_kill9_then_restart_picks_up(world):
+    dns, pf, relay, queue = world
+    pf.stop()
+    qid = put(queue, "alice@crepes.test", ["bob@hamburger.test"],
+              MSG % b"after kill -9")
+    relay.wait_line(qid + r".*status=deferred")
+    wait_until(lambda: "deferred" in mailq(queue)[1], "the deferral saved")
+    relay.kill()
+    relay = world.start_relay()
+    pf.start()
+    mailq(queue, "flush")
+    relay.wait_line(qid + r".*to=<bob@hamburger.test>.*status=sent",
+                    timeout=30)
+    wait_until(lambda: [m for m in pf.mailbox("hamburger.test/bob")
+                        if m["Subject"] == "after kill -9"],
+               "delivery after the restart", timeout=20)
+    wait_until(lambda: qid not in queued(queue), "the message removed")
+
+
+def test_give_up_after_max_queue_time(world):
+    dns, pf, relay, queue = world
+    if not pf.running:
+        pf.start()
+    relay.stop()
+    relay = world.start_relay("--max-queue-time", "2")
+    # mx.down.test is 127.0.0.2, where nothing listens.
+    qid = put(queue, "alice@crepes.test", ["carol@down.test"],
+              MSG % b"never arrives")
+    relay.wait_line(qid + r".*status=deferred")
+    relay.wait_line(qid + r".*status=bounced \(gave up after", timeout=20)
+    dsns = wait_until(
+        lambda: [m for m in pf.mailbox("crepes.test/alice")
+                 if m.get_content_type() == "multipart/report" and
+                 "carol@down.test" in m.as_string()],
+        "the give-up DSN", timeout=30)
+    rcpt = dsns[0].get_payload()[1].get_payload()[1]
+    assert rcpt["Final-Recipient"] == "rfc822; carol@down.test"
+    assert rcpt["Action"] == "failed"
+    assert "gave up after" in rcpt["Diagnostic-Code"], \
+        rcpt["Diagnostic-Code"]
+    wait_until(lambda: not queued(queue), "the queue empty")
