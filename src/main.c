@@ -13,6 +13,7 @@
 #include "http/http_client.h"
 #include "http/http_server.h"
 #include "mail/mail_passwd.h"
+#include "mail/smtp_server.h"
 
 #define CAMADA_VERSION "0.1.0"
 /* Where `camada serve` looks without -c: an installed camada (make install
@@ -30,6 +31,7 @@ static const struct service *const services[] = {
 	&http_service,
 	&dns_service,
 	&resolver_service,
+	&smtp_service,
 	NULL,
 };
 
@@ -60,6 +62,9 @@ usage(FILE *f)
 	    "  dig [@SERVER] [-p PORT] NAME [TYPE] [+trace] [+tcp] [+norec] "
 	    "[+short] [-x ADDR]\n"
 	    "                                   DNS lookup client\n"
+	    "  smtp [-l ADDR:PORT] [--submission ADDR:PORT] [--domains D]\n"
+	    "                                   the SMTP server (ports 2525 "
+	    "and 5870)\n"
 	    "  passwd [--scheme sha512|yescrypt|bcrypt] [USER@DOMAIN]\n"
 	    "                                   a hashed line for the mail "
 	    "users file\n"
@@ -243,6 +248,8 @@ main(int argc, char **argv)
 		return dns_server_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "http") == 0)
 		return http_server_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "smtp") == 0)
+		return smtp_server_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "passwd") == 0)
 		return mail_passwd_main(argc - 1, argv + 1);
 	fprintf(stderr, "camada: unknown command '%s'\n", cmd);
