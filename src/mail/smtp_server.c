@@ -626,8 +626,8 @@ auth_done(struct loop *loop, void *arg, enum pool_status status)
 		conn_resume(s->base.c);
 		on_data(s);
 	} else {
+		/* AUTH has its own limits, not max-errors' */
 		s->auth_fails++;
-		s->errors++;
 		metric_inc(m.rej_auth);
 		log_info("smtp: %s: authentication failed for %s (%d)",
 		    s->peer, s->auth_user, s->auth_fails);
@@ -661,8 +661,9 @@ auth_check(struct smtp_session *s, const char *user, size_t ulen,
 		return;
 	}
 	j->s = s;
-	snprintf(s->auth_user, sizeof(s->auth_user), "%.*s", (int)ulen,
-	    user);
+	if (user != s->auth_user) /* LOGIN passes it back: no overlap */
+		snprintf(s->auth_user, sizeof(s->auth_user), "%.*s",
+		    (int)ulen, user);
 	if (mail_addr_parse_mailbox((const uint8_t *)user, ulen,
 	    MAIL_ADDR_UTF8, &a, &e) == (int)ulen)
 		j->u = mail_users_find_addr(&s->st->store.users, &a);
