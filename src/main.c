@@ -189,14 +189,17 @@ check_main(int argc, char **argv)
 		    key++) {
 			const struct conf_addrs *a;
 			int tls = strcmp(key->name, "tls-listen") == 0;
-			if (key->type != CONF_ADDRS ||
-			    (strcmp(key->name, "listen") != 0 && !tls))
+			int sub = strcmp(key->name, "submission") == 0;
+			const char *tag = tls ? "tls:" :
+			    sub ? "submission:" : "";
+			if (key->type != CONF_ADDRS || (!tls && !sub &&
+			    strcmp(key->name, "listen") != 0))
 				continue;
 			a = (const struct conf_addrs *)((const char *)in[i].conf +
 			    key->offset);
 			for (int j = 0; j < a->n && k < sizeof(line); j++)
 				k += (size_t)snprintf(line + k, sizeof(line) - k,
-				    " %s%s", tls ? "tls:" : "",
+				    " %s%s", tag,
 				    sock_addr_str(&a->a[j], as, sizeof(as)));
 		}
 		printf("%s\n", line);

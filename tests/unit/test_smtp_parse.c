@@ -22,7 +22,8 @@ TEST(smtp_parse_verbs)
 	} t[] = {
 		{ "HELO crepes.fr", SMTP_HELO, "crepes.fr" },
 		{ "ehlo  x.example  ", SMTP_EHLO, "x.example" },
-		{ "MAIL FROM:<a@b.c> SIZE=1", SMTP_MAIL, "FROM:<a@b.c> SIZE=1" },
+		{ "MAIL FROM:<a@b.c> SIZE=1", SMTP_MAIL,
+		    "FROM:<a@b.c> SIZE=1" },
 		{ "Rcpt TO:<b@c.d>", SMTP_RCPT, "TO:<b@c.d>" },
 		{ "DATA", SMTP_DATA, "" },
 		{ "BDAT 10 LAST", SMTP_BDAT, "10 LAST" },
@@ -81,8 +82,9 @@ TEST(smtp_parse_bdat)
 		int last, rc = smtp_parse_bdat(a, &size, &last);
 		ok(rc == t[i].rc, "%s: rc %d", t[i].arg, rc);
 		if (rc == 0)
-			ok(size == t[i].size && last == t[i].last, "%s: %llu %d",
-			    t[i].arg, (unsigned long long)size, last);
+			ok(size == t[i].size && last == t[i].last,
+			    "%s: %llu %d", t[i].arg, (unsigned long long)size,
+			    last);
 	}
 }
 
