@@ -165,6 +165,7 @@ struct smtp_session {
 	struct dot_dec dd;
 	uint64_t bdat_left, bdat_size;
 	int bdat_last, bdat_discard, bdat_used, too_large, long_line;
+	enum smtp_st bdat_prev;    /* where a dropped chunk returns */
 	size_t line_len;
 	struct pool_job *job;
 };
@@ -536,7 +537,10 @@ cmd_bdat(struct smtp_session *s, struct slice arg)
 	}
 	s->bdat_left = size;
 	s->bdat_last = last;
+	/* a chunk out of place is read and dropped (RFC 3030 §3): its bytes
+	 * must not be taken for commands */
 	s->bdat_discard = s->state != SMTP_ST_RCPT;
+	s->bdat_prev = s->state;
 	s->state = SMTP_ST_BDAT;
 }
 
@@ -1143,11 +1147,7 @@ static void
 bdat_chunk_done(struct smtp_session *s)
 {
 	if (s->bdat_discard) {
-		s->state = s->state == SMTP_ST_BDAT && s->nrcpt ?
-		    SMTP_ST_RCPT : (s->helo[0] ? SMTP_ST_READY :
-		    SMTP_ST_HELO);
-		if (s->nrcpt)
-			s->state = SMTP_ST_RCPT;
+		s->state = s->bdat_prev;
 		fail(s, "503 5.5.1 BDAT without a transaction");
 		s->bdat_discard = 0;
 		return;

@@ -247,7 +247,23 @@ def test_bdat(smtp):
     assert b"\n.a line with a dot\n" + m + b"\n.\nNOOP\n" in body
 
 
-def test_bdat_with_smtplib_style_data_after(smtp):
+def test_bdat_out_of_place_is_read_and_dropped(smtp):
+    c = Raw(smtp.mx)
+    c.cmd("EHLO x")
+    # no transaction: the chunk's bytes are never read as commands
+    chunk = b"MAIL FROM:<evil@other.org>\r\n"
+    c.send(b"BDAT %d\r\n" % len(chunk) + chunk + b"NOOP\r\n")
+    code, text = c.reply()
+    assert code == 503 and text[0].startswith("5.5.1")
+    assert c.reply() == (250, ["2.0.0 Ok"])
+    c.cmd("MAIL FROM:<x@other.org>")
+    c.send(b"BDAT 4 LAST\r\nRSET")            # MAIL state: dropped too
+    assert c.reply()[0] == 503
+    assert c.cmd("RCPT TO:<bob@crepes.fr>")[0] == 250
+    c.cmd("QUIT")
+
+
+def test_bdat_then_data_refused(smtp):
     c = Raw(smtp.mx)
     c.cmd("EHLO x")
     c.cmd("MAIL FROM:<x@other.org>")
