@@ -52,7 +52,8 @@ def start_smtp(d, extra="", domains="crepes.fr", aliases=None, users=USERS,
 
 def finish(srv):
     """SIGTERM (so the sanitizers' leak check runs), then their verdict."""
-    srv.stop()
+    rc = srv.stop()
+    assert rc == 0, srv.output()[-2000:]
     if ASAN:
         out = srv.output()
         assert "ERROR: AddressSanitizer" not in out, out

@@ -86,3 +86,20 @@ def test_two_instances_two_domains(tmp_path):
         assert len(got) == 1 and b"hi alice" in got[0][1]
     finally:
         finish(srv)
+
+
+def test_camada_smtp_command(tmp_path):
+    users = make_users(tmp_path, {"alice@crepes.fr": "a"})
+    srv = Camada(["smtp", "-l", "127.0.0.1:0", "--submission",
+                  "127.0.0.1:0", "--domains", "crepes.fr", "--users", users,
+                  "--maildir", str(tmp_path / "mail" / "%n"),
+                  "--hostname", "cli.example", "--workers", "1"])
+    try:
+        srv.wait_listening(2)
+        s = smtplib.SMTP("127.0.0.1", srv.port("smtp"), timeout=10 * SLOW)
+        assert s.ehlo()[1].startswith(b"cli.example")
+        s.sendmail("x@other.org", ["alice@crepes.fr"], b"\r\nhi\r\n")
+        s.quit()
+        assert len(os.listdir(tmp_path / "mail" / "alice" / "new")) == 1
+    finally:
+        finish(srv)
