@@ -32,6 +32,7 @@ static void on_io(struct loop *loop, struct loop_io *io, uint32_t ev);
 static void on_timer(struct loop *loop, struct timer *t, void *arg);
 static void conn_finish(struct conn *c);
 static void begin_transport(struct conn *c);
+static void shut_write(struct conn *c);
 static void conn_handshake(struct conn *c, int expired);
 
 /* --- plain TCP transport --- */
@@ -459,10 +460,8 @@ conn_flush(struct conn *c)
 	if (conn_pending(c) == 0) {
 		if (c->out.len == 0)
 			buf_free(&c->out);
-		if (c->shut_after_flush && !c->wr_shut) {
-			c->wr_shut = 1;
-			c->tr->shutdown_write(c);
-		}
+		if (c->shut_after_flush && !c->wr_shut)
+			shut_write(c);
 		if (c->next_tr && !c->closing)
 			begin_transport(c);
 		if (c->want_drained && !c->closing) {
@@ -474,6 +473,20 @@ conn_flush(struct conn *c)
 		schedule(c); /* backpressure released: read again */
 	}
 	return 0;
+}
+
+/* Our side is done sending. A TLS transport may need the socket writable
+ * for its close_notify (EAGAIN): then it is tried again at the next
+ * writable edge, before the FIN. */
+static void
+shut_write(struct conn *c)
+{
+	if (c->tr->shutdown_write(c) < 0 && errno == EAGAIN) {
+		c->shut_retry = 1;
+		return;
+	}
+	c->shut_retry = 0;
+	c->wr_shut = 1;
 }
 
 /* --- input --- */
@@ -644,18 +657,14 @@ begin_linger(struct conn *c)
 		return;
 	if (c->rd_eof || c->lim.linger_ms == 0) {
 		/* TLS owes the peer a close_notify even when it closed first */
-		if (!c->wr_shut && c->tr->handshake) {
-			c->wr_shut = 1;
-			c->tr->shutdown_write(c);
-		}
+		if (!c->wr_shut && c->tr->handshake)
+			shut_write(c);
 		conn_finish(c);
 		return;
 	}
 	c->lingering = 1;
-	if (!c->wr_shut) {
-		c->wr_shut = 1;
-		c->tr->shutdown_write(c);
-	}
+	if (!c->wr_shut)
+		shut_write(c);
 	c->last_read = loop_now(c->loop) + c->lim.linger_ms;
 	conn_arm(c);
 	discard_input(c);
@@ -751,7 +760,9 @@ void
 conn_set_timeout(struct conn *c, uint64_t ms)
 {
 	c->lim.timeout_ms = ms;
-	if (!c->connecting && !c->lingering)
+	/* while connecting, lingering or in a handshake last_read holds that
+	 * phase's deadline; the new timeout counts from its end */
+	if (!c->connecting && !c->lingering && !c->handshaking)
 		c->last_read = loop_now(c->loop);
 	conn_arm(c);
 }
@@ -871,10 +882,8 @@ conn_task(struct loop *loop, void *arg)
 		deliver(c, CONN_EV_DATA);
 	}
 	maybe_eof(c);
-	if (c->shut_after_flush && !c->wr_shut && conn_pending(c) == 0) {
-		c->wr_shut = 1;
-		c->tr->shutdown_write(c);
-	}
+	if (c->shut_after_flush && !c->wr_shut && conn_pending(c) == 0)
+		shut_write(c);
 	if (c->readable && can_read(c))
 		conn_read(c);
 	if (c->dead)
@@ -913,6 +922,8 @@ on_io(struct loop *loop, struct loop_io *io, uint32_t ev)
 	}
 	if (ev & LOOP_WRITE) {
 		c->writable = 1;
+		if (c->shut_retry && !c->wr_shut)
+			shut_write(c);
 		if (c->rd_needs_wr) {
 			c->rd_needs_wr = 0;
 			c->readable = 1;

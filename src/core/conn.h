@@ -66,6 +66,8 @@ struct conn_transport {
 	/* NULL when the transport cannot send from a file descriptor (TLS
 	 * without kTLS): the core then reads the file through memory. */
 	ssize_t (*sendfile)(struct conn *c, int fd, off_t *off, size_t n);
+	/* 0, or -1 with EAGAIN when it must be called again once the socket
+	 * is writable (TLS: the close_notify did not fit). */
 	int (*shutdown_write)(struct conn *c);
 	void (*free)(struct conn *c);
 	/* The handshake's next step: 1 done, 0 blocked (c->want says on
@@ -124,7 +126,7 @@ struct conn {
 	    paused : 1, want_drained : 1, in_cb : 1, pending_data : 1,
 	    eof_told : 1, shut_after_flush : 1, hup_seen : 1, nodelay : 1,
 	    handshaking : 1, tls_client : 1, rd_needs_wr : 1,
-	    wr_needs_rd : 1;
+	    wr_needs_rd : 1, shut_retry : 1;
 };
 
 /* Wraps an accepted fd. live (may be NULL) is incremented now and

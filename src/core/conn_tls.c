@@ -72,6 +72,7 @@ tls_recv(struct conn *c, void *p, size_t n)
 	struct tls_conn *t = ctx_of(c);
 	int r;
 
+	ERR_clear_error(); /* SSL_get_error reads the queue */
 	errno = 0;
 	r = SSL_read(t->ssl, p, n > INT_MAX ? INT_MAX : (int)n);
 	return r > 0 ? r : io_error(c, t, r);
@@ -83,6 +84,7 @@ tls_send(struct conn *c, const void *p, size_t n)
 	struct tls_conn *t = ctx_of(c);
 	int r;
 
+	ERR_clear_error();
 	errno = 0;
 	r = SSL_write(t->ssl, p, n > INT_MAX ? INT_MAX : (int)n);
 	if (r > 0)
@@ -102,11 +104,18 @@ tls_sendfile(struct conn *c, int fd, off_t *off, size_t n)
 	struct tls_conn *t = ctx_of(c);
 	ossl_ssize_t r;
 
+	ERR_clear_error();
 	errno = 0;
 	r = SSL_sendfile(t->ssl, fd, *off, n, 0);
 	if (r > 0) {
 		*off += r;
 		return r;
+	}
+	if (errno == EINTR || errno == EBUSY) {
+		/* OpenSSL marks these "retry" too, but no edge will come:
+		 * conn's flush loop tries again at once */
+		errno = EINTR;
+		return -1;
 	}
 	if (SSL_get_error(t->ssl, (int)r) == SSL_ERROR_WANT_WRITE) {
 		c->want = CONN_WANT_WRITE;
@@ -126,8 +135,16 @@ tls_shutdown_write(struct conn *c)
 {
 	struct tls_conn *t = ctx_of(c);
 
-	if (!t->broken && SSL_is_init_finished(t->ssl))
-		SSL_shutdown(t->ssl); /* sends ours; theirs is not waited for */
+	if (!t->broken && SSL_is_init_finished(t->ssl)) {
+		/* sends ours; theirs is not waited for */
+		ERR_clear_error();
+		int r = SSL_shutdown(t->ssl);
+		if (r < 0 && SSL_get_error(t->ssl, r) == SSL_ERROR_WANT_WRITE) {
+			ERR_clear_error();
+			errno = EAGAIN; /* the alert waits for room: again */
+			return -1;
+		}
+	}
 	ERR_clear_error();
 	return shutdown(c->fd, SHUT_WR);
 }
@@ -162,6 +179,33 @@ tls_pending(const struct conn *c)
 }
 
 static int tls_handshake(struct conn *c, int expired);
+
+/* A failed handshake is worth a line, but a scanner makes thousands: at
+ * most LOG_PER_SECOND lines a second, then one that says how many were
+ * left out (the metrics count them all). */
+#define LOG_PER_SECOND 10
+
+static void
+log_failure(struct conn *c, const char *why)
+{
+	static uint64_t second;
+	static unsigned said, dropped;
+	uint64_t now = loop_now(c->loop) / 1000;
+	char peer[SOCK_ADDR_STRLEN];
+
+	if (now != second) {
+		if (dropped)
+			log_info("tls: %u more failed handshakes not logged",
+			    dropped);
+		second = now;
+		said = dropped = 0;
+	}
+	if (said++ < LOG_PER_SECOND)
+		log_info("tls: handshake with %s failed: %s",
+		    conn_peer_str(c, peer, sizeof(peer)), why);
+	else
+		dropped++;
+}
 
 static const struct conn_transport conn_tls = {
 	"tls", tls_recv, tls_send, NULL, tls_shutdown_write, tls_free,
@@ -220,8 +264,7 @@ tls_handshake(struct conn *c, int expired)
 	ERR_clear_error();
 	tls_count_failure(why);
 	if (t->ts)
-		log_info("tls: handshake with %s failed: %s",
-		    conn_peer_str(c, peer, sizeof(peer)), t->err);
+		log_failure(c, t->err);
 	return -1;
 }
 

@@ -30,6 +30,7 @@
 #include "core/tls_int.h"
 
 #define TLS_GROUPS "X25519:prime256v1:secp384r1"
+#define TLS_CTX_ID_LEN 16
 #define TLS_SESSION_CACHE_DEFAULT 20480
 
 struct tls_sni {
@@ -209,7 +210,10 @@ verify_kind(long v)
 enum tls_fail
 tls_describe(struct ssl_st *ssl, int ssl_err, int client, char *out, size_t n)
 {
-	long v = client ? SSL_get_verify_result(ssl) : X509_V_OK;
+	/* with -k OpenSSL still records the chain's result: a later failure
+	 * is not the certificate's */
+	long v = client && (SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER) ?
+	    SSL_get_verify_result(ssl) : X509_V_OK;
 
 	if (v != X509_V_OK) {
 		const char *kind = verify_kind(v);
@@ -260,25 +264,36 @@ struct ticket_key {
 /* The last TLS_TICKET_PERIODS periods' keys, newest first. */
 static struct ticket_key keys[TLS_TICKET_PERIODS];
 
+/* HMAC(master, period | what | context id): the context id (its
+ * certificate and ALPN) keeps a ticket of one server or vhost from
+ * resuming on another that shares the process and the master. */
 static void
-derive(uint64_t period, const char *what, uint8_t out[32])
+derive(uint64_t period, const char *what, const uint8_t id[TLS_CTX_ID_LEN],
+    uint8_t out[32])
 {
-	uint8_t msg[24];
+	uint8_t msg[8 + 16 + TLS_CTX_ID_LEN];
 	unsigned int len = 32;
-	size_t wl = strlen(what);
+	size_t wl = strlen(what) < 16 ? strlen(what) : 16;
 
 	for (int i = 0; i < 8; i++)
 		msg[i] = (uint8_t)(period >> (56 - 8 * i));
-	memcpy(msg + 8, what, wl < 16 ? wl : 16);
-	HMAC(EVP_sha256(), master, sizeof(master), msg, 8 + (wl < 16 ? wl : 16),
+	memcpy(msg + 8, what, wl);
+	memcpy(msg + 8 + wl, id, TLS_CTX_ID_LEN);
+	HMAC(EVP_sha256(), master, sizeof(master), msg, 8 + wl + TLS_CTX_ID_LEN,
 	    out, &len);
 }
 
+/* The last TLS_TICKET_PERIODS periods' keys for context id, newest
+ * first, into keys (recomputed when the hour or the context changes). */
 static void
-refresh_keys(uint64_t now_period)
+refresh_keys(uint64_t now_period, const uint8_t id[TLS_CTX_ID_LEN])
 {
-	if (keys[0].valid && keys[0].period == now_period)
+	static uint8_t keys_id[TLS_CTX_ID_LEN];
+
+	if (keys[0].valid && keys[0].period == now_period &&
+	    memcmp(keys_id, id, TLS_CTX_ID_LEN) == 0)
 		return;
+	memcpy(keys_id, id, TLS_CTX_ID_LEN);
 	for (int i = 0; i < TLS_TICKET_PERIODS; i++) {
 		struct ticket_key *k = &keys[i];
 		uint8_t nm[32];
@@ -287,12 +302,73 @@ refresh_keys(uint64_t now_period)
 			continue;
 		}
 		k->period = now_period - (uint64_t)i;
-		derive(k->period, "name", nm);
+		derive(k->period, "name", id, nm);
 		memcpy(k->name, nm, sizeof(k->name));
-		derive(k->period, "aes", k->aes);
-		derive(k->period, "hmac", k->mac);
+		derive(k->period, "aes", id, k->aes);
+		derive(k->period, "hmac", id, k->mac);
 		k->valid = 1;
 	}
+}
+
+/* --- context ids --- */
+
+static int ctx_id_idx = -1; /* SSL_CTX ex_data: its TLS_CTX_ID_LEN bytes */
+static const uint8_t no_id[TLS_CTX_ID_LEN];
+
+static void
+free_ctx_id(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+    void *argp)
+{
+	free(ptr);
+}
+
+static const uint8_t *
+ctx_id(SSL_CTX *ctx)
+{
+	const uint8_t *id = ctx_id_idx >= 0 ? SSL_CTX_get_ex_data(ctx,
+	    ctx_id_idx) : NULL;
+
+	return id ? id : no_id;
+}
+
+/* SHA-256 of the leaf certificate and the ALPN list: the same for the same
+ * files in every worker and after a reload (tickets keep working), and
+ * different for another certificate. Also the TLS 1.2 session id
+ * context. */
+static int
+set_ctx_id(SSL_CTX *ctx, const uint8_t *alpn, size_t alpn_len, char *err)
+{
+	X509 *leaf = SSL_CTX_get0_certificate(ctx);
+	unsigned char *der = NULL, md[32];
+	unsigned int mdl = sizeof(md);
+	int dl = leaf ? i2d_X509(leaf, &der) : -1;
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+	uint8_t *id;
+
+	if (ctx_id_idx < 0)
+		ctx_id_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL,
+		    free_ctx_id);
+	if (dl <= 0 || h == NULL || ctx_id_idx < 0 ||
+	    EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(h, der, (size_t)dl) != 1 ||
+	    EVP_DigestUpdate(h, alpn, alpn_len) != 1 ||
+	    EVP_DigestFinal_ex(h, md, &mdl) != 1 ||
+	    (id = malloc(TLS_CTX_ID_LEN)) == NULL) {
+		OPENSSL_free(der);
+		EVP_MD_CTX_free(h);
+		ssl_err(err, "context id");
+		return -1;
+	}
+	OPENSSL_free(der);
+	EVP_MD_CTX_free(h);
+	memcpy(id, md, TLS_CTX_ID_LEN);
+	if (SSL_CTX_set_ex_data(ctx, ctx_id_idx, id) != 1) {
+		free(id);
+		ssl_err(err, "context id");
+		return -1;
+	}
+	SSL_CTX_set_session_id_context(ctx, id, TLS_CTX_ID_LEN);
+	return 0;
 }
 
 static int
@@ -314,7 +390,10 @@ static int
 ticket_cb(SSL *s, unsigned char name[16], unsigned char *iv,
     EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
 {
-	refresh_keys((uint64_t)time(NULL) / TLS_TICKET_PERIOD_S);
+	/* the context in force: SNI has picked it (client_hello_cb) before
+	 * any ticket is read or made */
+	refresh_keys((uint64_t)time(NULL) / TLS_TICKET_PERIOD_S,
+	    ctx_id(SSL_get_SSL_CTX(s)));
 	if (enc) {
 		struct ticket_key *k = &keys[0];
 		if (RAND_bytes(iv, 16) != 1)
@@ -356,29 +435,55 @@ alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	return SSL_TLSEXT_ERR_OK;
 }
 
-/* SNI: the vhost's name first, then any certificate that covers the name,
- * else the default stays. */
+/* The host name of a server_name extension (RFC 6066: a list of one
+ * host_name entry) into name, or 0 when it is not one we would match;
+ * OpenSSL's own parser then judges it. */
 static int
-sni_cb(SSL *ssl, int *alert, void *arg)
+sni_name(const unsigned char *p, size_t len, char name[256])
+{
+	size_t list, nl;
+
+	if (len < 5)
+		return 0;
+	list = (size_t)p[0] << 8 | p[1];
+	nl = (size_t)p[3] << 8 | p[4];
+	if (list + 2 != len || p[2] != TLSEXT_NAMETYPE_host_name || nl == 0 ||
+	    nl > 255 || nl + 5 > len || memchr(p + 5, '\0', nl) != NULL)
+		return 0;
+	memcpy(name, p + 5, nl);
+	name[nl] = '\0';
+	return 1;
+}
+
+/* SNI, read from the ClientHello before anything else (a ticket is
+ * decrypted with the keys of the context picked here): the vhost's name
+ * first, then any certificate that covers the name, else the default
+ * stays. */
+static int
+hello_cb(SSL *ssl, int *alert, void *arg)
 {
 	struct tls_server *ts = arg;
-	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	const unsigned char *p;
+	size_t len;
+	char name[256];
 
-	if (name == NULL || ts->nsni == 0)
-		return SSL_TLSEXT_ERR_OK;
+	if (ts->nsni == 0 || !SSL_client_hello_get0_ext(ssl,
+	    TLSEXT_TYPE_server_name, &p, &len) || !sni_name(p, len, name))
+		return SSL_CLIENT_HELLO_SUCCESS;
 	for (int i = 0; i < ts->nsni; i++) {
 		if (ts->sni[i].name && strcasecmp(ts->sni[i].name, name) == 0) {
 			SSL_set_SSL_CTX(ssl, ts->sni[i].ctx);
-			return SSL_TLSEXT_ERR_OK;
+			return SSL_CLIENT_HELLO_SUCCESS;
 		}
 	}
 	for (int i = 0; i < ts->nsni; i++) {
-		if (X509_check_host(ts->sni[i].leaf, name, 0, 0, NULL) == 1) {
+		if (X509_check_host(ts->sni[i].leaf, name, 0,
+		    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1) {
 			SSL_set_SSL_CTX(ssl, ts->sni[i].ctx);
-			return SSL_TLSEXT_ERR_OK;
+			return SSL_CLIENT_HELLO_SUCCESS;
 		}
 	}
-	return SSL_TLSEXT_ERR_OK;
+	return SSL_CLIENT_HELLO_SUCCESS;
 }
 
 /* "TLSv1.2 TLSv1.3" (or one of them) to a version range. */
@@ -453,7 +558,6 @@ server_ctx(struct tls_server *ts, const struct tls_server_conf *cf,
 	 * their buffers back (tens of KiB each) */
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
-	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"camada", 6);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
 	SSL_CTX_sess_set_cache_size(ctx, cache);
 	SSL_CTX_set_timeout(ctx, (long)TLS_TICKET_PERIOD_S *
@@ -485,6 +589,8 @@ server_ctx(struct tls_server *ts, const struct tls_server_conf *cf,
 		ERR_clear_error();
 		goto fail;
 	}
+	if (set_ctx_id(ctx, ts->alpn, ts->alpn_len, err) < 0)
+		goto fail;
 	return ctx;
 fail:
 	SSL_CTX_free(ctx);
@@ -580,8 +686,7 @@ server_new(const struct tls_server_conf *cf, int quiet, char *err)
 		}
 		e->leaf = SSL_CTX_get0_certificate(e->ctx);
 	}
-	SSL_CTX_set_tlsext_servername_callback(ts->def, sni_cb);
-	SSL_CTX_set_tlsext_servername_arg(ts->def, ts);
+	SSL_CTX_set_client_hello_cb(ts->def, hello_cb, ts);
 	return ts;
 fail:
 	server_free(ts);

@@ -13,9 +13,11 @@
  * tls_server_new; every ticket key is derived from it and the current hour
  * (HMAC), so every worker (forked after it) encrypts with the same key and
  * decrypts what any other worker issued, with no shared memory and no lock.
- * A ticket is accepted for TLS_TICKET_PERIODS periods, then the key is gone;
- * a restart of the whole server draws a new master (tickets from before it
- * do a full handshake).
+ * Each context (its certificate and ALPN list) has keys of its own, so a
+ * ticket one vhost or service issued never resumes on another. A key
+ * decrypts for TLS_TICKET_PERIODS periods after it became current (a
+ * session itself lives two hours at most); a restart of the whole server
+ * draws a new master (tickets from before it do a full handshake).
  */
 #ifndef CAMADA_TLS_H
 #define CAMADA_TLS_H

@@ -22,6 +22,7 @@
 #include "core/conn.h"
 #include "core/log.h"
 #include "core/tls.h"
+#include "core/tls_int.h"
 #include "test.h"
 
 /* --- certificates made here: a self-signed leaf is its own CA --- */
@@ -751,4 +752,170 @@ TEST(tls_client_resumes)
 	tls_server_unref(ts);
 	tls_client_unref(tc);
 	drop_cert(&good);
+}
+
+/* a handler that sets its timeout while the handshake runs (a line
+ * protocol resetting its idle timer after the STARTTLS command, or any
+ * handler after conn_tls_accept) moves the handshake deadline to "now":
+ * conn_set_timeout writes last_read, which holds the deadline. */
+TEST(tls_set_timeout_during_handshake)
+{
+	struct fx f;
+
+	ok(fx_open(&f, 1 << 16, 1, NULL, 0) == 0, "fixture");
+	conn_set_timeout(f.srv.c, 30000); /* 30 s idle for after the upgrade */
+	for (int i = 0; i < 5; i++)
+		loop_once(f.loop, 5);
+	ok(f.srv.closed == 0, "the handshake still runs (closed=%d)",
+	    f.srv.closed);
+	ok(f.srv.closed == 0 && peer_handshake(&f.peer, f.loop, 4000),
+	    "and finishes");
+	fx_close(&f);
+}
+
+/* every tls_server of the process shares the ticket keys and the
+ * session id context "camada": a session made with server A (one service
+ * or vhost) resumes on server B, whose certificate the client never saw
+ * and would reject. */
+TEST(tls_ticket_crosses_contexts)
+{
+	struct cert a, b;
+	struct pair p;
+	struct tls_server *ta, *tb;
+	struct tls_client *tc;
+	struct conn_tls_info info;
+	int resumed;
+
+	ok(make_cert(&a, "ctxa", "DNS:localhost", 0, 86400) == 0, "cert a");
+	ok(make_cert(&b, "ctxb", "DNS:localhost", 0, 86400) == 0, "cert b");
+	pair_run(&p, &a, a.crt, "localhost", 0); /* trusts a only */
+	ok(p.cli.tls == 1, "first, with A: %s", p.cli.tls_err);
+	ta = p.ts;
+	tc = p.tc;
+	tls_server_ref(ta);
+	tls_client_ref(tc);
+	pair_close(&p);
+
+	/* B's certificate is not trusted by tc: a full handshake fails */
+	tb = server_ctx(&b, NULL);
+	pair_run_with(&p, &b, NULL, "localhost", 0, tb, tc);
+	resumed = p.cli.c && conn_tls_info(p.cli.c, &info) == 0 && info.resumed;
+	ok(!(p.cli.tls == 1 && resumed),
+	    "server B must not resume A's session (tls=%d resumed=%d)",
+	    p.cli.tls, resumed);
+	pair_close(&p);
+
+	tls_server_unref(ta);
+	tls_server_unref(tb);
+	tls_client_unref(tc);
+	drop_cert(&a);
+	drop_cert(&b);
+}
+
+/* a client that connects and closes before finishing the handshake
+ * (the "closed" reason): OpenSSL 3 reports the EOF as SSL_ERROR_SSL
+ * "unexpected eof while reading" (SSL_OP_IGNORE_UNEXPECTED_EOF only covers
+ * a finished handshake), so tls_describe files it under "other". */
+TEST(tls_eof_mid_handshake_reason)
+{
+	struct fx f;
+	char why[TLS_ERR_LEN];
+	SSL *s;
+
+	ok(fx_open(&f, 1 << 16, 1, NULL, 0) == 0, "fixture");
+	shutdown(f.peer.fd, SHUT_WR);
+	for (int i = 0; i < 100 && f.srv.closed == 0; i++)
+		loop_once(f.loop, 10);
+	fx_close(&f);
+	/* the same on a bare SSL: EOF for a ClientHello */
+	{
+		struct fx g;
+		ok(fx_open(&g, 1 << 16, 0, NULL, 0) == 0, "fixture 2");
+		s = tls_server_ssl(g.ts);
+		int sv[2];
+		ok(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "pair");
+		close(sv[1]);
+		SSL_set_fd(s, sv[0]);
+		SSL_set_accept_state(s);
+		ERR_clear_error();
+		errno = 0;
+		int r = SSL_do_handshake(s);
+		int e = SSL_get_error(s, r);
+		enum tls_fail k = tls_describe(s, e, 0, why, sizeof(why));
+		ok(k == TLS_FAIL_CLOSED, "EOF is 'closed' (got %d, ssl_err %d: %s)",
+		    (int)k, e, why);
+		ERR_clear_error();
+		SSL_free(s);
+		close(sv[0]);
+		conn_abort(g.srv.c);
+		fx_close(&g);
+	}
+}
+
+/* with -k (insecure) the chain is not checked, but OpenSSL still
+ * records its verify result; when the handshake then fails for another
+ * reason (here the server goes away before its Finished), tls_describe
+ * reports "certificate verify failed: unknown CA" for a certificate the
+ * user told us not to check. */
+TEST(tls_insecure_failure_words)
+{
+	struct cert c;
+	struct tls_client_conf cc;
+	struct tls_client *tc;
+	struct rec cli;
+	struct sock_addr peer;
+	struct loop *loop = loop_new();
+	char err[TLS_ERR_LEN];
+	uint8_t tmp[65536];
+	SSL_CTX *sctx;
+	SSL *s;
+	BIO *rb, *wb;
+	int sv[2], n = 0;
+
+	ok(make_cert(&c, "insec", "DNS:localhost", 0, 86400) == 0, "cert");
+	memset(&cc, 0, sizeof(cc));
+	cc.insecure = 1;
+	tc = tls_client_new(&cc, err);
+	ok(tc != NULL, "client ctx");
+	ok(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == 0, "pair");
+	memset(&cli, 0, sizeof(cli));
+	memset(&peer, 0, sizeof(peer));
+	buf_init(&cli.got, 1 << 16);
+	cli.c = conn_accept(loop, sv[1], &peer, NULL, on_rec, &cli, NULL);
+	ok(conn_tls_connect(cli.c, tc, "localhost", 2000) == 0, "connect");
+	sctx = SSL_CTX_new(TLS_server_method());
+	SSL_CTX_use_certificate_chain_file(sctx, c.crt);
+	SSL_CTX_use_PrivateKey_file(sctx, c.key, SSL_FILETYPE_PEM);
+	s = SSL_new(sctx);
+	rb = BIO_new(BIO_s_mem());
+	wb = BIO_new(BIO_s_mem());
+	SSL_set_bio(s, rb, wb);
+	SSL_set_accept_state(s);
+	for (int i = 0; i < 100 && n <= 0; i++) {
+		loop_once(loop, 5);
+		n = (int)read(sv[0], tmp, sizeof(tmp));
+	}
+	ok(n > 0, "ClientHello (%d)", n);
+	BIO_write(rb, tmp, n);
+	ok(SSL_do_handshake(s) != 1, "server flight made");
+	n = BIO_read(wb, tmp, sizeof(tmp));
+	ok(n > 100, "flight %d bytes", n);
+	/* everything but the Finished record (5 + 32 + 1 + 16 bytes) */
+	ok(write(sv[0], tmp, (size_t)n - 54) == n - 54, "flight minus Finished");
+	for (int i = 0; i < 20; i++)
+		loop_once(loop, 5);
+	close(sv[0]);
+	for (int i = 0; i < 100 && !cli.error; i++)
+		loop_once(loop, 5);
+	ok(cli.error == 1, "client failed");
+	ok(strstr(cli.tls_err, "certificate") == NULL,
+	    "insecure: not blamed on the certificate: %s", cli.tls_err);
+	for (int i = 0; i < 100 && !cli.closed; i++)
+		loop_once(loop, 5);
+	SSL_free(s);
+	SSL_CTX_free(sctx);
+	tls_client_unref(tc);
+	buf_free(&cli.got);
+	drop_cert(&c);
+	loop_free(loop);
 }
