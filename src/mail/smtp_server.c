@@ -102,11 +102,19 @@ static const struct conf_key smtp_keys[] = {
 #define SMTP_AUTH_SLOW_AFTER 3
 #define SMTP_AUTH_MAX_FAILS 10
 
+/* The users and aliases, shared by reference: a reload swaps in a new one
+ * while transactions and AUTH checks in flight finish on theirs (they hold
+ * pointers into it). Taken and dropped on the loop's thread only. */
+struct smtp_store {
+	int refs;
+	struct mail_store ms;
+};
+
 struct smtp_state {
 	struct instance *in;
 	struct smtp_conf *cf;
 	struct session_set set;
-	struct mail_store store;
+	struct smtp_store *store;
 	struct acl relay;
 	struct tls_server *tls;
 	char hostname[256];
@@ -151,6 +159,7 @@ struct smtp_session {
 	enum smtp_auth_step auth_step;
 	char auth_user[MAIL_ADDR_STRLEN];
 	/* the transaction */
+	struct smtp_store *txn_store; /* the store its recipients are in */
 	char id[SMTP_ID_LEN];
 	char from[MAIL_ADDR_STRLEN];
 	int from_null, body_8bit, smtputf8, ret_hdrs;
@@ -183,6 +192,39 @@ static const struct session_names names = {
 };
 
 static void on_data(struct smtp_session *s);
+
+static struct smtp_store *
+store_new(const struct smtp_conf *cf, char *err)
+{
+	struct smtp_store *ss = calloc(1, sizeof(*ss));
+
+	if (ss == NULL) {
+		snprintf(err, CONF_ERR_LEN, "smtp: out of memory");
+		return NULL;
+	}
+	if (mail_store_load(&ss->ms, &cf->mail, "smtp", err) < 0) {
+		free(ss);
+		return NULL;
+	}
+	ss->refs = 1;
+	return ss;
+}
+
+static struct smtp_store *
+store_ref(struct smtp_store *ss)
+{
+	ss->refs++;
+	return ss;
+}
+
+static void
+store_unref(struct smtp_store *ss)
+{
+	if (ss && --ss->refs == 0) {
+		mail_store_free(&ss->ms);
+		free(ss);
+	}
+}
 
 /* ---- replies ---- */
 
@@ -248,6 +290,8 @@ txn_reset(struct smtp_session *s)
 	}
 	free(s->remote);
 	free(s->users);
+	store_unref(s->txn_store);
+	s->txn_store = NULL;
 	s->remote = NULL;
 	s->users = NULL;
 	s->nremote = s->nusers = 0;
@@ -374,6 +418,7 @@ cmd_mail(struct smtp_session *s, struct slice line)
 		s->envid[pa.envid.n] = '\0';
 	}
 	make_id(s->id);
+	s->txn_store = store_ref(s->st->store);
 	s->state = SMTP_ST_MAIL;
 	reply(s, "250 2.1.0 Ok");
 }
@@ -397,7 +442,7 @@ static void
 cmd_rcpt(struct smtp_session *s, struct slice line)
 {
 	struct smtp_state *st = s->st;
-	struct mail_store *ms = &st->store;
+	struct mail_store *ms;
 	struct mail_addr a;
 	struct mail_params pa;
 	struct mail_addr_err e;
@@ -420,6 +465,7 @@ cmd_rcpt(struct smtp_session *s, struct slice line)
 		reply(s, "452 4.5.3 Too many recipients");
 		return;
 	}
+	ms = &s->txn_store->ms;
 	mail_addr_format(&a, addr, sizeof(addr));
 	if (a.route || mail_addr_is_routed(&a)) {
 		metric_inc(m.rej_relay);
@@ -573,6 +619,7 @@ cmd_starttls(struct smtp_session *s, struct slice arg)
 
 struct smtp_auth_job {
 	struct smtp_session *s;
+	struct smtp_store *store;	/* u points into it */
 	const struct mail_user *u;
 	char pass[MAIL_USERS_PASSWORD_MAX + 1];
 	size_t passlen;
@@ -615,6 +662,7 @@ auth_done(struct loop *loop, void *arg, enum pool_status status)
 
 	(void)loop;
 	s->job = NULL;
+	store_unref(j->store);
 	if (status != POOL_OK || session_closed(&s->base)) {
 		free(j);
 		session_release(&s->base);
@@ -665,12 +713,13 @@ auth_check(struct smtp_session *s, const char *user, size_t ulen,
 		return;
 	}
 	j->s = s;
+	j->store = store_ref(s->st->store);
 	if (user != s->auth_user) /* LOGIN passes it back: no overlap */
 		snprintf(s->auth_user, sizeof(s->auth_user), "%.*s",
 		    (int)ulen, user);
 	if (mail_addr_parse_mailbox((const uint8_t *)user, ulen,
 	    MAIL_ADDR_UTF8, &a, &e) == (int)ulen)
-		j->u = mail_users_find_addr(&s->st->store.users, &a);
+		j->u = mail_users_find_addr(&j->store->ms.users, &a);
 	memcpy(j->pass, pass, plen);
 	j->passlen = plen;
 	session_hold(&s->base);
@@ -678,6 +727,7 @@ auth_check(struct smtp_session *s, const char *user, size_t ulen,
 	conn_pause(s->base.c);
 	if ((s->job = pool_submit(p, auth_work, auth_done, j)) == NULL) {
 		explicit_bzero(j->pass, sizeof(j->pass));
+		store_unref(j->store);
 		free(j);
 		session_release(&s->base);
 		s->state = SMTP_ST_READY;
@@ -798,12 +848,13 @@ cmd_auth(struct smtp_session *s, struct slice arg)
 
 struct smtp_deliver_job {
 	struct smtp_session *s;
+	struct smtp_store *store;	/* d[].rcpt point into it */
 	uint8_t *data;
 	size_t len;
 	struct mail_maildir_dest *d;
 	size_t nd, delivered;
 	struct mail_queue_env env;
-	const char *queue;
+	char *queue;	/* a copy: a reload may free the config's */
 	char return_path[MAIL_ADDR_STRLEN];
 	char qid[MAIL_QUEUE_ID_LEN];
 	char qerr[MAIL_QUEUE_ERR_LEN];
@@ -826,6 +877,8 @@ deliver_job_free(struct smtp_deliver_job *j)
 	free(j->env.envid);
 	free(j->env.client);
 	free(j->data);
+	free(j->queue);
+	store_unref(j->store);
 	free(j);
 }
 
@@ -987,7 +1040,10 @@ fill_job(struct smtp_session *s, struct smtp_deliver_job *j)
 	char client[512], host[SOCK_ADDR_STRLEN];
 
 	j->s = s;
-	j->queue = st->cf->mail.queue;
+	j->store = store_ref(s->txn_store);
+	if ((j->queue = strdup(st->cf->mail.queue ? st->cf->mail.queue :
+	    "")) == NULL)
+		return -1;
 	snprintf(j->id, sizeof(j->id), "%s", s->id);
 	snprintf(j->return_path, sizeof(j->return_path), "%s", s->from);
 	if (build_message(s, j) < 0)
@@ -1542,6 +1598,19 @@ smtp_setup(struct instance *in, char *err)
 	return 0;
 }
 
+static void
+set_hostname(struct smtp_state *st)
+{
+	const struct smtp_conf *cf = st->cf;
+
+	if (cf->hostname && cf->hostname[0])
+		snprintf(st->hostname, sizeof(st->hostname), "%s",
+		    cf->hostname);
+	else if (gethostname(st->hostname, sizeof(st->hostname) - 1) < 0 ||
+	    st->hostname[0] == '\0')
+		snprintf(st->hostname, sizeof(st->hostname), "localhost");
+}
+
 static int
 smtp_start(struct instance *in, struct worker *w, char *err)
 {
@@ -1556,18 +1625,13 @@ smtp_start(struct instance *in, struct worker *w, char *err)
 	}
 	st->in = in;
 	st->cf = cf;
-	if (cf->hostname && cf->hostname[0])
-		snprintf(st->hostname, sizeof(st->hostname), "%s",
-		    cf->hostname);
-	else if (gethostname(st->hostname, sizeof(st->hostname) - 1) < 0 ||
-	    st->hostname[0] == '\0')
-		snprintf(st->hostname, sizeof(st->hostname), "localhost");
+	set_hostname(st);
 	if (acl_from_strs(&st->relay, &cf->relay_allow, why,
 	    sizeof(why)) < 0) {
 		snprintf(err, CONF_ERR_LEN, "smtp: relay-allow: %s", why);
 		return -1;
 	}
-	if (mail_store_load(&st->store, &cf->mail, "smtp", err) < 0)
+	if ((st->store = store_new(cf, err)) == NULL)
 		return -1;
 	st->started = 1;
 	conn_limits_default(&lim);
@@ -1589,11 +1653,48 @@ smtp_release(struct instance *in)
 		return;
 	if (st->started) {
 		session_set_free(&st->set);
-		mail_store_free(&st->store);
+		store_unref(st->store);
 	}
 	tls_server_unref(st->tls);
 	free(st);
 	in->state = NULL;
+}
+
+/* SIGHUP: the users, aliases and domains read again, relay-allow, the
+ * certificate, the hostname and the limits of sessions to come. What is in
+ * flight keeps its store (and its TLS context) until it ends. */
+static int
+smtp_reload(struct instance *in, char *err)
+{
+	struct smtp_state *st = in->state;
+	struct smtp_conf *cf = in->conf;
+	struct smtp_store *ns;
+	struct tls_server *nt;
+	struct acl acl;
+	char why[CONF_ERR_LEN];
+
+	if (st == NULL || !st->started)
+		return 0;
+	memset(&acl, 0, sizeof(acl));
+	if (acl_from_strs(&acl, &cf->relay_allow, why, sizeof(why)) < 0) {
+		snprintf(err, CONF_ERR_LEN, "smtp: relay-allow: %s", why);
+		return -1;
+	}
+	if ((ns = store_new(cf, err)) == NULL)
+		return -1;
+	if (tls_build(cf, &nt, err) < 0) {
+		store_unref(ns);
+		return -1;
+	}
+	store_unref(st->store);
+	st->store = ns;
+	tls_server_unref(st->tls);
+	st->tls = nt;
+	st->relay = acl;
+	set_hostname(st);
+	st->set.limit = cf->max_connections;
+	st->set.lim.timeout_ms = cf->idle_timeout;
+	return 0;
 }
 
 static const char *const smtp_restart_keys[] = {
@@ -1602,7 +1703,7 @@ static const char *const smtp_restart_keys[] = {
 
 const struct service smtp_service = {
 	"smtp", smtp_keys, sizeof(struct smtp_conf), smtp_setup, smtp_start,
-	NULL, smtp_release, NULL, smtp_check, NULL, smtp_restart_keys,
+	NULL, smtp_release, NULL, smtp_check, smtp_reload, smtp_restart_keys,
 };
 
 int

@@ -103,3 +103,39 @@ def test_camada_smtp_command(tmp_path):
         assert len(os.listdir(tmp_path / "mail" / "alice" / "new")) == 1
     finally:
         finish(srv)
+
+
+def test_sighup_reads_the_users_again(tmp_path):
+    import signal
+    from conftest import wait_until
+    make_users(tmp_path, {"alice@crepes.fr": "a"})
+    c = conf(tmp_path, "[smtp]\nlisten = 127.0.0.1:0\n"
+             "submission = 127.0.0.1:0\ndomains = crepes.fr\n"
+             "users = users\nmaildir = mail/%n\n")
+    srv = Camada(["serve", "-c", c])
+    try:
+        srv.wait_listening(2)
+        port = srv.port("smtp")
+        # a transaction open across the reload keeps its recipients
+        held = smtplib.SMTP("127.0.0.1", port, timeout=10 * SLOW)
+        held.ehlo("held")
+        held.mail("x@other.org")
+        assert held.rcpt("alice@crepes.fr")[0] == 250
+
+        def carol():
+            s = smtplib.SMTP("127.0.0.1", port, timeout=10 * SLOW)
+            s.ehlo("carol")
+            s.mail("x@other.org")
+            code = s.rcpt("carol@crepes.fr")[0]
+            s.quit()
+            return code
+        assert carol() == 550
+        make_users(tmp_path, {"alice@crepes.fr": "a", "carol@crepes.fr": "c"})
+        srv.signal(signal.SIGHUP)
+        wait_until(lambda: carol() == 250, "carol after the reload")
+        code, _ = held.data(b"\r\nacross the reload\r\n")
+        assert code == 250
+        held.quit()
+        assert len(os.listdir(tmp_path / "mail" / "alice" / "new")) == 1
+    finally:
+        finish(srv)
