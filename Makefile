@@ -33,7 +33,7 @@ ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 # Packages the build, the demo and the tests need, by Debian name.
 DEPS_BUILD = gcc make libc6-dev libssl-dev openssl clang libclang-rt-14-dev \
              procps util-linux python3 python3-pytest curl wget libcrypt-dev
-DEPS_TEST  = python3-dnspython dnsutils knot-dnsutils nginx-light nsd unbound \
+DEPS_TEST  = python3-dnspython dnsutils knot-dnsutils nginx-light nsd unbound postfix \
              testssl.sh swaks \
              wrk chromium chromium-driver python3-selenium
 DEPS       = $(DEPS_BUILD) $(DEPS_TEST)

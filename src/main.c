@@ -13,6 +13,7 @@
 #include "http/http_client.h"
 #include "http/http_server.h"
 #include "mail/mail_passwd.h"
+#include "mail/mailq.h"
 #include "mail/smtp_server.h"
 
 #define CAMADA_VERSION "0.1.0"
@@ -68,6 +69,9 @@ usage(FILE *f)
 	    "  passwd [--scheme sha512|yescrypt|bcrypt] [USER@DOMAIN]\n"
 	    "                                   a hashed line for the mail "
 	    "users file\n"
+	    "  mailq [-c FILE] [flush [ID] | delete ID]\n"
+	    "                                   the outgoing mail queue: list, "
+	    "retry now, remove\n"
 	    "  help                             this text\n"
 	    "  version                          the version\n"
 	    "\n"
@@ -255,6 +259,8 @@ main(int argc, char **argv)
 		return smtp_server_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "passwd") == 0)
 		return mail_passwd_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "mailq") == 0)
+		return mailq_main(argc - 1, argv + 1, DEFAULT_CONF);
 	fprintf(stderr, "camada: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

@@ -1,8 +1,10 @@
 /* mail_conf.c - loads the mail store a service's [mail] keys name: the
  * local domains, the users and aliases files (checked whole). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mail/mail_conf.h"
 #include "mail/mail_maildir.h"
@@ -100,4 +102,36 @@ mail_store_free(struct mail_store *st)
 		mail_alias_free(&st->aliases);
 	free(st->dbuf);
 	memset(st, 0, sizeof(*st));
+}
+
+int
+mail_conf_queue_prepare(const struct mail_conf *cf, const char *prefix,
+    char *err)
+{
+	char p[4096];
+	size_t n;
+
+	if (cf->queue == NULL || cf->queue[0] == '\0') {
+		snprintf(err, CONF_ERR_LEN, "%s: queue: no folder given", prefix);
+		return -1;
+	}
+	n = strlen(cf->queue);
+	if (n >= sizeof(p)) {
+		snprintf(err, CONF_ERR_LEN, "%s: queue: path too long", prefix);
+		return -1;
+	}
+	memcpy(p, cf->queue, n + 1);
+	/* each prefix ending before a '/', then the whole path */
+	for (size_t i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+			snprintf(err, CONF_ERR_LEN, "%s: queue: mkdir %s: %s",
+			    prefix, p, strerror(errno));
+			return -1;
+		}
+		p[i] = cf->queue[i];
+	}
+	return 0;
 }

@@ -61,6 +61,12 @@ struct mail_store {
 int mail_store_load(struct mail_store *st, const struct mail_conf *cf,
     const char *prefix, char *err);
 
+/* Makes the queue folder cf->queue and any missing parent (mode 0700), so
+ * that a spool path in a folder not yet made is not an error at the first
+ * message. 0, or -1 with err naming the folder. For setup (the parent). */
+int mail_conf_queue_prepare(const struct mail_conf *cf, const char *prefix,
+    char *err);
+
 /* Frees what mail_store_load made; st may be empty. */
 void mail_store_free(struct mail_store *st);
 

@@ -31,6 +31,7 @@
 #include "mail/mail_conf.h"
 #include "mail/mail_maildir.h"
 #include "mail/mail_queue.h"
+#include "mail/mail_relay.h"
 #include "mail/mail_users.h"
 #include "mail/smtp_parse.h"
 #include "mail/smtp_server.h"
@@ -51,6 +52,13 @@ struct smtp_conf {
 	int auth_loopback;
 	int bare_newline_fix;
 	long max_connections;
+	/* the relay runner's (mail_relay.h), on worker 0 */
+	int relay;
+	long smtp_port;
+	char *smarthost;
+	int relay_no_starttls;
+	uint64_t queue_scan, retry_min, retry_max, max_queue_time;
+	uint64_t relay_timeout;
 	struct mail_conf mail;
 };
 
@@ -88,6 +96,25 @@ static const struct conf_key smtp_keys[] = {
 	    "accept bare CR/LF in DATA as CRLF instead of refusing (550)", 0 },
 	{ "max-connections", CONF_INT, K(max_connections), "1000", 1,
 	    1000000, "sessions at once per worker", 0 },
+	{ "relay", CONF_BOOL, K(relay), "on", 0, 0,
+	    "deliver the queue to other domains (worker 0 runs the relay)",
+	    0 },
+	{ "smtp-port", CONF_INT, K(smtp_port), "25", 1, 65535,
+	    "the port the relay connects to", 0 },
+	{ "smarthost", CONF_STR, K(smarthost), NULL, 0, 0,
+	    "relay everything through host[:port] instead of by MX", 0 },
+	{ "relay-no-starttls", CONF_BOOL, K(relay_no_starttls), "off", 0, 0,
+	    "the relay never uses STARTTLS", 0 },
+	{ "queue-scan", CONF_MS, K(queue_scan), "1s", 0, 0,
+	    "how often the relay reads the queue", 0 },
+	{ "retry-min", CONF_MS, K(retry_min), "5m", 0, 0,
+	    "first retry after a temporary failure (then doubling)", 0 },
+	{ "retry-max", CONF_MS, K(retry_max), "4h", 0, 0,
+	    "longest wait between retries", 0 },
+	{ "max-queue-time", CONF_MS, K(max_queue_time), "5d", 0, 0,
+	    "give up (and bounce) after this long", 0 },
+	{ "relay-timeout", CONF_MS, K(relay_timeout), "300s", 0, 0,
+	    "the relay's connect and reply timeout", 0 },
 	MAIL_CONF_KEYS(struct smtp_conf, mail),
 	{ NULL, 0, 0, NULL, 0, 0, NULL, 0 },
 };
@@ -117,6 +144,7 @@ struct smtp_state {
 	struct smtp_store *store;
 	struct acl relay;
 	struct tls_server *tls;
+	struct mail_relay *runner;	/* worker 0's, or NULL */
 	char hostname[256];
 	int is_sub[SERVER_MAX_LISTEN];
 	int started;
@@ -1577,6 +1605,7 @@ smtp_setup(struct instance *in, char *err)
 	m.auth_ok = metric_counter("smtp_auth_total", "",
 	    "successful authentications");
 	session_metrics_register(&sm, &names);
+	mail_relay_metrics_register();
 	if (smtp_check(in, err) < 0)
 		return -1;
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
@@ -1586,6 +1615,8 @@ smtp_setup(struct instance *in, char *err)
 	in->state = st;
 	if (tls_build(cf, &st->tls, err) < 0)
 		return -1;
+	if (cf->relay && mail_conf_queue_prepare(&cf->mail, "smtp", err) < 0)
+		return -1;
 	for (int i = 0; i < cf->listen.n; i++)
 		if (server_listen(in, &cf->listen.a[i], 0, err) < 0)
 			return -1;
@@ -1594,6 +1625,37 @@ smtp_setup(struct instance *in, char *err)
 		if (k < 0)
 			return -1;
 		st->is_sub[k] = 1;
+	}
+	return 0;
+}
+
+static int
+relay_start(struct smtp_state *st, struct worker *w, char *err)
+{
+	const struct smtp_conf *cf = st->cf;
+	struct mail_relay_conf rc;
+	char why[MAIL_RELAY_ERR_LEN];
+
+	memset(&rc, 0, sizeof(rc));
+	rc.queue = cf->mail.queue;
+	rc.hostname = st->hostname;
+	if (cf->mail.resolver && cf->mail.resolver[0] &&
+	    sock_parse_host(cf->mail.resolver, 53, &rc.resolver, why) < 0) {
+		snprintf(err, CONF_ERR_LEN, "smtp: resolver: %s", why);
+		return -1;
+	}
+	rc.smtp_port = (int)cf->smtp_port;
+	rc.smarthost = cf->smarthost;
+	rc.no_starttls = cf->relay_no_starttls;
+	rc.scan_ms = cf->queue_scan;
+	rc.retry_min_s = cf->retry_min / 1000;
+	rc.retry_max_s = cf->retry_max / 1000;
+	rc.max_queue_time_s = cf->max_queue_time / 1000;
+	rc.timeout_ms = cf->relay_timeout;
+	why[0] = '\0';
+	if ((st->runner = mail_relay_new(w->loop, &rc, why)) == NULL) {
+		snprintf(err, CONF_ERR_LEN, "smtp: relay: %s", why);
+		return -1;
 	}
 	return 0;
 }
@@ -1634,6 +1696,8 @@ smtp_start(struct instance *in, struct worker *w, char *err)
 	if ((st->store = store_new(cf, err)) == NULL)
 		return -1;
 	st->started = 1;
+	if (cf->relay && w->idx == 0 && relay_start(st, w, err) < 0)
+		return -1;
 	conn_limits_default(&lim);
 	/* a whole AUTH line, or plenty of pipelined commands; DATA and BDAT
 	 * are consumed as they come */
@@ -1644,6 +1708,21 @@ smtp_start(struct instance *in, struct worker *w, char *err)
 	return session_set_listen(&st->set, in, NULL, 0, st, err);
 }
 
+/* SIGTERM: the relay's connections are aborted now (their recipients stay
+ * as saved), so the worker need not wait for them; the core then closes
+ * the sessions. */
+static void
+smtp_stop(struct instance *in, struct worker *w)
+{
+	struct smtp_state *st = in->state;
+
+	(void)w;
+	if (st) {
+		mail_relay_free(st->runner);
+		st->runner = NULL;
+	}
+}
+
 static void
 smtp_release(struct instance *in)
 {
@@ -1652,6 +1731,7 @@ smtp_release(struct instance *in)
 	if (st == NULL)
 		return;
 	if (st->started) {
+		mail_relay_free(st->runner);
 		session_set_free(&st->set);
 		store_unref(st->store);
 	}
@@ -1703,7 +1783,8 @@ static const char *const smtp_restart_keys[] = {
 
 const struct service smtp_service = {
 	"smtp", smtp_keys, sizeof(struct smtp_conf), smtp_setup, smtp_start,
-	NULL, smtp_release, NULL, smtp_check, smtp_reload, smtp_restart_keys,
+	smtp_stop, smtp_release, NULL, smtp_check, smtp_reload,
+	smtp_restart_keys,
 };
 
 int
@@ -1712,19 +1793,4 @@ smtp_server_main(int argc, char **argv)
 	return cli_run_server(&smtp_service, argc, argv,
 	    "The SMTP server: mail for the local domains into Maildir, "
 	    "submission with AUTH, the rest into the queue.", NULL);
-}
-
-/* Until mail_queue.c lands (w/relay): relayed mail gets 451, nothing is
- * lost. The real definition replaces this one at link time. */
-__attribute__((weak)) int
-mail_queue_put(const char *dir, const struct mail_queue_env *env,
-    const void *data, size_t len, char *id, char *err)
-{
-	(void)dir;
-	(void)env;
-	(void)data;
-	(void)len;
-	id[0] = '\0';
-	snprintf(err, MAIL_QUEUE_ERR_LEN, "the queue is not built yet");
-	return -1;
 }

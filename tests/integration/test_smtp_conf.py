@@ -62,9 +62,11 @@ def test_two_instances_two_domains(tmp_path):
              "[smtp]\nlisten = 127.0.0.1:0\nsubmission = 127.0.0.1:0\n"
              "hostname = mx.crepes.fr\ndomains = crepes.fr\n"
              "users = crepes/users\nmaildir = crepes/mail/%d/%n\n"
+             "queue = crepes/spool\n"
              "[smtp]\nlisten = 127.0.0.1:0\nsubmission = 127.0.0.1:0\n"
              "hostname = mx.hamburger.edu\ndomains = hamburger.edu\n"
-             "users = hamburger/users\nmaildir = hamburger/mail/%n\n")
+             "users = hamburger/users\nmaildir = hamburger/mail/%n\n"
+             "queue = hamburger/spool\n")
     srv = Camada(["serve", "-c", c])
     try:
         srv.wait_listening(4)
@@ -93,6 +95,7 @@ def test_camada_smtp_command(tmp_path):
     srv = Camada(["smtp", "-l", "127.0.0.1:0", "--submission",
                   "127.0.0.1:0", "--domains", "crepes.fr", "--users", users,
                   "--maildir", str(tmp_path / "mail" / "%n"),
+                  "--queue", str(tmp_path / "spool"),
                   "--hostname", "cli.example", "--workers", "1"])
     try:
         srv.wait_listening(2)
@@ -111,7 +114,7 @@ def test_sighup_reads_the_users_again(tmp_path):
     make_users(tmp_path, {"alice@crepes.fr": "a"})
     c = conf(tmp_path, "[smtp]\nlisten = 127.0.0.1:0\n"
              "submission = 127.0.0.1:0\ndomains = crepes.fr\n"
-             "users = users\nmaildir = mail/%n\n")
+             "users = users\nmaildir = mail/%n\nqueue = spool\n")
     srv = Camada(["serve", "-c", c])
     try:
         srv.wait_listening(2)

@@ -326,5 +326,5 @@ def test_one_log_line_per_message(smtp):
     qid = text.decode().split()[-1]
     wait_until(lambda: any("id=%s" % qid in ln and "accepted" in ln
                            for ln in smtp.srv.lines), "the log line")
-    assert any("id=%s to=<bob@crepes.fr> delivered" % qid in ln
-               for ln in smtp.srv.lines)
+    wait_until(lambda: any("id=%s to=<bob@crepes.fr> delivered" % qid in ln
+                           for ln in smtp.srv.lines), "the delivery's line")
