@@ -930,6 +930,29 @@ deliver_work(void *arg)
 		j->delivered = mail_maildir_deliver(&msg, j->d, j->nd);
 }
 
+/* The message's one line: its id, the queue's id when it was queued, the
+ * envelope; with log-format = json the same as members. */
+static void
+log_accepted(struct smtp_session *s, const struct smtp_deliver_job *j)
+{
+	const char *qid = j->env.nrcpt ? j->qid : "";
+	struct buf b;
+
+	buf_init(&b, 16384);
+	if (buf_printf(&b, "\"id\":\"%s\",\"qid\":\"%s\",\"from\":\"",
+	    j->id, qid) < 0 ||
+	    log_json_escape(&b, j->env.from, strlen(j->env.from)) < 0 ||
+	    buf_printf(&b, "\",\"client\":\"%s\",\"size\":%zu,"
+	    "\"rcpts\":%ld,\"local\":%zu,\"queued\":%d", s->peer, j->len,
+	    s->nrcpt, j->nd, j->env.nrcpt) < 0)
+		buf_reset(&b);
+	log_msg_json(LOG_INFO, (const char *)buf_data(&b), b.len,
+	    "smtp: %s: id=%s%s%s from=<%s> size=%zu rcpts=%ld accepted",
+	    s->peer, j->id, qid[0] ? " qid=" : "", qid, j->env.from, j->len,
+	    s->nrcpt);
+	buf_free(&b);
+}
+
 static void
 deliver_done(struct loop *loop, void *arg, enum pool_status status)
 {
@@ -963,9 +986,7 @@ deliver_done(struct loop *loop, void *arg, enum pool_status status)
 	if (!session_closed(&s->base)) {
 		if (ok) {
 			metric_inc(m.accepted);
-			log_info("smtp: %s: id=%s from=<%s> size=%zu "
-			    "rcpts=%ld accepted", s->peer, j->id, j->env.from,
-			    j->len, s->nrcpt);
+			log_accepted(s, j);
 			if (j->env.nrcpt)
 				reply(s, "250 2.0.0 Ok: queued as %s", j->qid);
 			else
@@ -1034,7 +1055,9 @@ build_message(struct smtp_session *s, struct smtp_deliver_job *j)
 	    "Received: from %s ([%s])\r\n\tby %s (camada) with %s%s%s%s id "
 	    "%s%s%s%s;\r\n\t%s\r\n",
 	    s->helo[0] ? s->helo : "unknown", host, st->hostname,
-	    s->smtputf8 ? "UTF8" : "", s->esmtp ? "ESMTP" : "SMTP",
+	    /* RFC 3848 and RFC 6531 §3.7.3: ESMTP[S][A], UTF8SMTP[S][A] */
+	    s->smtputf8 ? "UTF8" : "", s->smtputf8 ? "SMTP" : s->esmtp ?
+	    "ESMTP" : "SMTP",
 	    conn_is_tls(s->base.c) ? "S" : "", s->authed ? "A" : "", s->id,
 	    s->nrcpt == 1 ? "\r\n\tfor <" : "",
 	    s->nrcpt == 1 ? s->first_rcpt : "", s->nrcpt == 1 ? ">" : "",

@@ -142,3 +142,31 @@ def test_sighup_reads_the_users_again(tmp_path):
         assert len(os.listdir(tmp_path / "mail" / "alice" / "new")) == 1
     finally:
         finish(srv)
+
+
+def test_json_log_line_per_message(tmp_path):
+    import json
+    from conftest import wait_until
+    make_users(tmp_path, {"alice@crepes.fr": "a"})
+    c = write(tmp_path, "camada.conf", "workers = 1\nlog-format = json\n"
+              "[smtp]\nlisten = 127.0.0.1:0\nsubmission = 127.0.0.1:0\n"
+              "domains = crepes.fr\nusers = users\nmaildir = mail/%n\n"
+              "queue = spool\n")
+    srv = Camada(["serve", "-c", c])
+    try:
+        srv.wait_listening(2)
+        s = smtplib.SMTP("127.0.0.1", srv.port("smtp"), timeout=10 * SLOW)
+        s.sendmail('"odd \\"q\\""@other.org', ["alice@crepes.fr"],
+                   b"\r\nhi\r\n")
+        s.quit()
+
+        def line():
+            for ln in srv.lines:
+                if ln.startswith("{") and '"qid"' in ln:
+                    return json.loads(ln)
+        o = wait_until(line, "the message's JSON line")
+        assert o["from"] == '"odd \\"q\\""@other.org'
+        assert o["rcpts"] == 1 and o["local"] == 1 and o["queued"] == 0
+        assert o["id"] and o["qid"] == "" and o["size"] > 0
+    finally:
+        finish(srv)

@@ -290,7 +290,7 @@ def test_8bitmime_and_smtputf8(smtp):
     _n, got = find(smtp, "bob@crepes.fr", m)
     assert "Return-Path: <jérôme@exemple.fr>".encode() in got
     assert "Ça va?".encode() in got
-    assert b"with UTF8ESMTP" in got
+    assert b"with UTF8SMTP id" in got
 
 
 def test_swaks(smtp):
