@@ -112,7 +112,8 @@ mail_conf_queue_prepare(const struct mail_conf *cf, const char *prefix,
 	size_t n;
 
 	if (cf->queue == NULL || cf->queue[0] == '\0') {
-		snprintf(err, CONF_ERR_LEN, "%s: queue: no folder given", prefix);
+		snprintf(err, CONF_ERR_LEN, "%s: queue: no folder given",
+		    prefix);
 		return -1;
 	}
 	n = strlen(cf->queue);
