@@ -1428,8 +1428,13 @@ smtp_event(struct session *base, enum conn_ev ev)
 		on_data(s);
 		break;
 	case CONN_EV_TIMEOUT:
-		if (s->state == SMTP_ST_BUSY)
-			break; /* our own work; the core re-checks */
+		if (s->state == SMTP_ST_BUSY) {
+			/* our own work (a slow disk): the client is waiting
+			 * for us, not idle; closing now would lose the 250 of
+			 * a message delivered and have it sent again */
+			conn_set_timeout(c, conn_timeout(c));
+			break;
+		}
 		log_info("smtp: %s: idle timeout", s->peer);
 		reply(s, "421 4.4.2 %s Idle timeout, closing",
 		    s->st->hostname);
