@@ -34,7 +34,7 @@ ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 DEPS_BUILD = gcc make libc6-dev libssl-dev openssl clang libclang-rt-14-dev \
              procps util-linux python3 python3-pytest curl wget libcrypt-dev
 DEPS_TEST  = python3-dnspython dnsutils knot-dnsutils nginx-light nsd unbound postfix \
-             testssl.sh nghttp2-client h2o \
+             testssl.sh nghttp2-client h2o swaks \
              wrk chromium chromium-driver python3-selenium
 DEPS       = $(DEPS_BUILD) $(DEPS_TEST)
 

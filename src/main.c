@@ -14,6 +14,7 @@
 #include "http/http_server.h"
 #include "mail/mail_passwd.h"
 #include "mail/mailq.h"
+#include "mail/smtp_server.h"
 
 #define CAMADA_VERSION "0.1.0"
 /* Where `camada serve` looks without -c: an installed camada (make install
@@ -31,6 +32,7 @@ static const struct service *const services[] = {
 	&http_service,
 	&dns_service,
 	&resolver_service,
+	&smtp_service,
 	NULL,
 };
 
@@ -61,6 +63,9 @@ usage(FILE *f)
 	    "  dig [@SERVER] [-p PORT] NAME [TYPE] [+trace] [+tcp] [+norec] "
 	    "[+short] [-x ADDR]\n"
 	    "                                   DNS lookup client\n"
+	    "  smtp [-l ADDR:PORT] [--submission ADDR:PORT] [--domains D]\n"
+	    "                                   the SMTP server (ports 2525 "
+	    "and 5870)\n"
 	    "  passwd [--scheme sha512|yescrypt|bcrypt] [USER@DOMAIN]\n"
 	    "                                   a hashed line for the mail "
 	    "users file\n"
@@ -188,14 +193,17 @@ check_main(int argc, char **argv)
 		    key++) {
 			const struct conf_addrs *a;
 			int tls = strcmp(key->name, "tls-listen") == 0;
-			if (key->type != CONF_ADDRS ||
-			    (strcmp(key->name, "listen") != 0 && !tls))
+			int sub = strcmp(key->name, "submission") == 0;
+			const char *tag = tls ? "tls:" :
+			    sub ? "submission:" : "";
+			if (key->type != CONF_ADDRS || (!tls && !sub &&
+			    strcmp(key->name, "listen") != 0))
 				continue;
 			a = (const struct conf_addrs *)((const char *)in[i].conf +
 			    key->offset);
 			for (int j = 0; j < a->n && k < sizeof(line); j++)
 				k += (size_t)snprintf(line + k, sizeof(line) - k,
-				    " %s%s", tls ? "tls:" : "",
+				    " %s%s", tag,
 				    sock_addr_str(&a->a[j], as, sizeof(as)));
 		}
 		printf("%s\n", line);
@@ -247,6 +255,8 @@ main(int argc, char **argv)
 		return dns_server_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "http") == 0)
 		return http_server_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "smtp") == 0)
+		return smtp_server_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "passwd") == 0)
 		return mail_passwd_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "mailq") == 0)

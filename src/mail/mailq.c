@@ -33,7 +33,8 @@ usage(FILE *f)
 	    "  delete ID    remove ID from the queue\n");
 }
 
-/* [mail] queue of file, joined onto its folder; NULL with a message. */
+/* [mail] queue of file (or the first [smtp]'s, which carries the [mail]
+ * keys itself), joined onto its folder; NULL with a message. */
 static char *
 queue_from_conf(const char *file, int given)
 {
@@ -47,7 +48,8 @@ queue_from_conf(const char *file, int given)
 		return NULL;
 	}
 	for (size_t i = 0; i < cf.n && q == NULL; i++) {
-		if (strcmp(cf.sec[i].name, "mail") != 0)
+		if (strcmp(cf.sec[i].name, "mail") != 0 &&
+		    strcmp(cf.sec[i].name, "smtp") != 0)
 			continue;
 		for (size_t j = 0; j < cf.sec[i].n; j++)
 			if (strcmp(cf.sec[i].kv[j].key, "queue") == 0)
