@@ -89,6 +89,77 @@ server_instances_free(struct instance *in, int n)
 	}
 }
 
+/* The service that shares the section named name, or NULL. */
+static const struct service *
+shared_by(const struct service *const *list, const char *name)
+{
+	for (int i = 0; list[i]; i++)
+		if (list[i]->shared_section &&
+		    strcmp(list[i]->shared_section, name) == 0)
+			return list[i];
+	return NULL;
+}
+
+/* Copies each shared section's keys ([mail]) into every section of a
+ * service that shares it and does not set that key itself; the copies
+ * keep the shared section's line numbers for messages. At most one of
+ * each shared section; its keys must be the shared ones. */
+static int
+share_sections(struct conf *cf, const struct service *const *list, char *err)
+{
+	for (size_t i = 1; i < cf->n; i++) {
+		struct conf_section *sh = &cf->sec[i];
+		const struct service *by = shared_by(list, sh->name);
+		if (by == NULL || service_find(list, sh->name))
+			continue;
+		for (size_t j = i + 1; j < cf->n; j++) {
+			if (strcmp(cf->sec[j].name, sh->name) == 0) {
+				snprintf(err, CONF_ERR_LEN, "%s:%d: a second [%s] "
+				    "(one is shared by every [%s])", cf->file,
+				    cf->sec[j].line, sh->name, by->name);
+				return -1;
+			}
+		}
+		for (size_t k = 0; k < sh->n; k++) {
+			const struct conf_key *key = by->shared_keys;
+			while (key && key->name &&
+			    strcmp(key->name, sh->kv[k].key) != 0)
+				key++;
+			if (key == NULL || key->name == NULL) {
+				snprintf(err, CONF_ERR_LEN, "%s:%d: unknown key "
+				    "'%s' in [%s]", cf->file, sh->kv[k].line,
+				    sh->kv[k].key, sh->name);
+				return -1;
+			}
+			sh->kv[k].used = 1;
+		}
+		for (size_t j = 1; j < cf->n; j++) {
+			struct conf_section *sec = &cf->sec[j];
+			const struct service *svc = service_find(list, sec->name);
+			size_t own = sec->n;
+			if (svc == NULL || svc->shared_section == NULL ||
+			    strcmp(svc->shared_section, sh->name) != 0)
+				continue;
+			for (size_t k = 0; k < sh->n; k++) {
+				int set = 0;
+				/* a key the section sets itself wins, all of
+				 * its values (repeatable keys included) */
+				for (size_t o = 0; o < own && !set; o++)
+					set = strcmp(sec->kv[o].key,
+					    sh->kv[k].key) == 0;
+				if (set)
+					continue;
+				if (conf_add_kv(sec, sh->kv[k].key,
+				    sh->kv[k].value, sh->kv[k].line) < 0) {
+					snprintf(err, CONF_ERR_LEN, "out of memory");
+					return -1;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
 int
 server_instances_from_conf(struct conf *cf, const struct service *const *list,
     struct global_conf *g, struct instance *out, int max, char *err)
@@ -97,10 +168,14 @@ server_instances_from_conf(struct conf *cf, const struct service *const *list,
 
 	if (conf_apply(global_keys, &cf->sec[0], g, cf->file, err) < 0)
 		return -1;
+	if (share_sections(cf, list, err) < 0)
+		return -1;
 	for (size_t i = 1; i < cf->n; i++) {
 		struct conf_section *sec = &cf->sec[i];
 		const struct service *svc = service_find(list, sec->name);
 		int index = 0;
+		if (svc == NULL && shared_by(list, sec->name))
+			continue; /* its keys went into the sections sharing it */
 		if (svc == NULL) {
 			snprintf(err, CONF_ERR_LEN, "%s:%d: unknown section [%s]",
 			    cf->file, sec->line, sec->name);

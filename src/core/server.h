@@ -84,6 +84,13 @@ struct service {
 	 * memory. A reload keeps their old values and logs "restart needed
 	 * to apply" with the line of the new value. */
 	const char *const *restart_keys;
+	/* A section whose keys every section of this service takes unless it
+	 * sets them itself ("mail": the store's keys shared by [smtp] and,
+	 * later, [pop3] and [imap]), and those keys (only names are read).
+	 * The shared section makes no instance; a key of it that no service
+	 * knows is an error. NULL: none. */
+	const char *shared_section;
+	const struct conf_key *shared_keys;
 };
 
 struct listen_sock {

@@ -902,7 +902,7 @@ static const char *const resolver_restart_keys[] = {
 const struct service resolver_service = {
 	"resolver", resolver_keys, sizeof(struct resolver_conf), resolver_setup,
 	resolver_start, resolver_stop, resolver_release, NULL, resolver_check,
-	resolver_reload, resolver_restart_keys,
+	resolver_reload, resolver_restart_keys, NULL, NULL,
 };
 
 int

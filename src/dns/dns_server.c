@@ -852,7 +852,7 @@ static const char *const dns_restart_keys[] = { "listen", "zone", NULL };
 const struct service dns_service = {
 	"dns", dns_keys, sizeof(struct dns_conf), dns_setup, dns_start,
 	dns_stop, dns_release, dns_reopen, dns_check, dns_reload,
-	dns_restart_keys,
+	dns_restart_keys, NULL, NULL,
 };
 
 int

@@ -319,7 +319,7 @@ const struct service echo_service = {
 	"echo", echo_keys, sizeof(struct echo_conf), echo_setup, echo_start,
 	NULL, echo_release, NULL, /* stop: the core closes the sessions after
 	                           * their replies are flushed */
-	echo_check, echo_reload, echo_restart_keys,
+	echo_check, echo_reload, echo_restart_keys, NULL, NULL,
 };
 
 int

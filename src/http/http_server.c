@@ -1174,7 +1174,7 @@ static const char *const http_restart_keys[] = {
 const struct service http_service = {
 	"http", http_keys, sizeof(struct http_conf), http_setup, http_start,
 	NULL, http_release, http_reopen, http_check, http_reload,
-	http_restart_keys,
+	http_restart_keys, NULL, NULL,
 };
 
 /* `camada http [DIR]` is the quick server of a folder too: it serves DIR (a

@@ -136,3 +136,12 @@ mail_conf_queue_prepare(const struct mail_conf *cf, const char *prefix,
 	}
 	return 0;
 }
+
+struct mail_conf_only {
+	struct mail_conf m;
+};
+
+const struct conf_key mail_conf_keys[] = {
+	MAIL_CONF_KEYS(struct mail_conf_only, m),
+	{ NULL, 0, 0, NULL, 0, 0, NULL, 0 },
+};

@@ -41,6 +41,11 @@ struct mail_conf {
 	{ "resolver", CONF_STR, offsetof(T, m.resolver), NULL, 0, 0, \
 	    "where MX lookups go (ADDR:PORT; default resolv.conf's)", 0 }
 
+/* The same rows on their own (NULL-ended): the keys of the [mail]
+ * section, which every mail service's sections take unless they set a key
+ * themselves (struct service's shared_section). */
+extern const struct conf_key mail_conf_keys[];
+
 /* What the keys name, loaded: the domains split, the users and aliases
  * read and every alias expanded once (mail_alias_check). Read-only after
  * load, so a pool thread may read it while the loop does. */

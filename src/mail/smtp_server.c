@@ -1812,7 +1812,7 @@ static const char *const smtp_restart_keys[] = {
 const struct service smtp_service = {
 	"smtp", smtp_keys, sizeof(struct smtp_conf), smtp_setup, smtp_start,
 	smtp_stop, smtp_release, NULL, smtp_check, smtp_reload,
-	smtp_restart_keys,
+	smtp_restart_keys, "mail", mail_conf_keys,
 };
 
 int

@@ -40,9 +40,20 @@ t_check(struct instance *in, char *err)
 
 static const struct service t_service = {
 	"t", t_keys, sizeof(struct t_conf), NULL, NULL, NULL, NULL, NULL,
-	t_check, NULL, NULL,
+	t_check, NULL, NULL, NULL, NULL,
+};
+/* a service whose sections take the keys of [shared] they do not set */
+static const struct conf_key shared_keys[] = {
+	{ "n", CONF_INT, 0, "1", 0, 100, "", 0 },
+	{ NULL, 0, 0, NULL, 0, 0, NULL, 0 },
+};
+static const struct service s_service = {
+	"s", t_keys, sizeof(struct t_conf), NULL, NULL, NULL, NULL, NULL,
+	NULL, NULL, NULL, "shared", shared_keys,
 };
 static const struct service *const t_list[] = { &t_service, NULL };
+static const struct service *const s_list[] = { &t_service, &s_service,
+	NULL };
 
 static int
 parse(const char *text, struct conf *cf)
@@ -166,4 +177,40 @@ TEST(core_server_listen_in_use_names_the_line)
 	server_instances_free(&in, 1);
 	conf_free(&cf);
 	close(fd);
+}
+
+TEST(core_server_shared_section)
+{
+	struct conf cf;
+	struct global_conf g;
+	struct instance in[4];
+	char err[CONF_ERR_LEN];
+	int n;
+
+	memset(&g, 0, sizeof(g));
+	ok(parse("[s]\nlisten = 127.0.0.1:1\n[shared]\nn = 7\n"
+	    "[s]\nlisten = 127.0.0.1:2\nn = 9\n[t]\n", &cf) == 0, "parses");
+	n = server_instances_from_conf(&cf, s_list, &g, in, 4, err);
+	ok(n == 3, "three instances, [shared] none (%d: %s)", n, n < 0 ? err : "");
+	if (n == 3) {
+		ok(((struct t_conf *)in[0].conf)->n == 7, "the first takes n = 7");
+		ok(((struct t_conf *)in[1].conf)->n == 9, "the second keeps its own");
+		ok(((struct t_conf *)in[2].conf)->n == 1, "[t] does not share");
+		server_instances_free(in, n);
+	}
+	conf_free(&cf);
+	ok(parse("[shared]\nlisten = 127.0.0.1:3\n[s]\n", &cf) == 0, "parses");
+	ok(server_instances_from_conf(&cf, s_list, &g, in, 4, err) < 0 &&
+	    strstr(err, "unknown key 'listen' in [shared]"), "%s", err);
+	conf_free(&cf);
+	ok(parse("[shared]\nn = 2\n[shared]\nn = 3\n", &cf) == 0, "parses");
+	ok(server_instances_from_conf(&cf, s_list, &g, in, 4, err) < 0 &&
+	    strstr(err, "a second [shared]"), "%s", err);
+	conf_free(&cf);
+	ok(parse("[shared]\nn = 2\n", &cf) == 0, "parses");
+	ok(server_instances_from_conf(&cf, t_list, &g, in, 4, err) < 0 &&
+	    strstr(err, "unknown section [shared]"),
+	    "no service shares it: unknown (%s)", err);
+	conf_free(&cf);
+	conf_release(global_keys, &g);
 }
