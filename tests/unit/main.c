@@ -1,10 +1,12 @@
 /* The unit-test runner: runs every registered test (or those whose name
  * contains argv[1]) and ends with "N passed, N failed". */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -97,4 +99,32 @@ main(int argc, char **argv)
 	printf("%d tests run\n", ran);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
+}
+
+const char *
+test_tmpdir(const char *tag, char *out, size_t n)
+{
+	snprintf(out, n, "/tmp/camada-%s-XXXXXX", tag);
+	return mkdtemp(out);
+}
+
+void
+test_rm_rf(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char p[1024];
+
+	if (d == NULL) {
+		unlink(path);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
+		test_rm_rf(p);
+	}
+	closedir(d);
+	rmdir(path);
 }

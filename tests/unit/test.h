@@ -33,4 +33,9 @@ const void *test_guard(const void *p, size_t n);
  * around it allowed), else 0 (tests/unit/test_json.c). */
 int test_json_valid(const char *p, size_t n);
 
+/* A new folder /tmp/camada-TAG-XXXXXX into out (n bytes): out, or NULL. */
+const char *test_tmpdir(const char *tag, char *out, size_t n);
+/* Removes path and everything below it (a test's tmpdir). */
+void test_rm_rf(const char *path);
+
 #endif

@@ -23,34 +23,10 @@
 
 static char root[64];
 
-static void
-rm_rf(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	char p[1024];
-
-	if (d == NULL) {
-		unlink(path);
-		return;
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
-		rm_rf(p);
-	}
-	closedir(d);
-	rmdir(path);
-}
-
 static const char *
 mkroot(void)
 {
-	snprintf(root, sizeof(root), "/tmp/camada-maildir-XXXXXX");
-	if (mkdtemp(root) == NULL)
-		return NULL;
-	return root;
+	return test_tmpdir("maildir", root, sizeof(root));
 }
 
 /* The number of entries in dir (without . and ..); name gets the last. */
@@ -183,7 +159,7 @@ TEST(mail_maildir_deliver_one)
 		ok(stat(p, &st) == 0 && (st.st_mode & 0777) == 0600,
 		    "the message is 0600");
 	}
-	rm_rf(root);
+	test_rm_rf(root);
 }
 
 /* Two mailboxes in one folder share a new/, a third is elsewhere; the
@@ -251,7 +227,7 @@ TEST(mail_maildir_deliver_many_from_fd)
 	free(got);
 	free(msg);
 	close(fd);
-	rm_rf(root);
+	test_rm_rf(root);
 }
 
 struct runner {
@@ -301,7 +277,7 @@ TEST(mail_maildir_unique_names_two_threads)
 	ok(count(p, NULL, 0) == 2000, "2,000 distinct files in new/");
 	snprintf(p, sizeof(p), "%s/tmp", md);
 	ok(count(p, NULL, 0) == 0, "tmp/ empty");
-	rm_rf(root);
+	test_rm_rf(root);
 }
 
 /* In a child that is not root (when the test runs as root, it drops to
@@ -359,7 +335,7 @@ TEST(mail_maildir_read_only_reported)
 	chmod(p, 0700);
 	snprintf(p, sizeof(p), "%s/new", md);
 	chmod(p, 0700);
-	rm_rf(root);
+	test_rm_rf(root);
 }
 
 /* One good mailbox and two bad ones in one call: each reported alone. */
@@ -400,7 +376,7 @@ TEST(mail_maildir_partial_failure)
 	ok(count(p, NULL, 0) == 0, "bad/tmp empty");
 	snprintf(p, sizeof(p), "%s/new", good);
 	ok(count(p, NULL, 0) == 1, "good/new has 1");
-	rm_rf(root);
+	test_rm_rf(root);
 }
 
 TEST(mail_maildir_path_template)
@@ -472,5 +448,5 @@ TEST(mail_maildir_folders)
 		ok(mail_maildir_folder_create(md, badn[i], err, sizeof(err)) ==
 		    -1, "'%s' refused", badn[i]);
 	ok(count(md, NULL, 0) == 3, "tmp new cur only (dot folders hidden)");
-	rm_rf(root);
+	test_rm_rf(root);
 }

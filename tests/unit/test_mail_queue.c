@@ -19,34 +19,10 @@
 
 static char root[64];
 
-static void
-rm_rf(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	char p[1024];
-
-	if (d == NULL) {
-		unlink(path);
-		return;
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
-		rm_rf(p);
-	}
-	closedir(d);
-	rmdir(path);
-}
-
 static const char *
 mkroot(void)
 {
-	snprintf(root, sizeof(root), "/tmp/camada-queue-XXXXXX");
-	if (mkdtemp(root) == NULL)
-		return NULL;
-	return root;
+	return test_tmpdir("queue", root, sizeof(root));
 }
 
 static int
@@ -132,7 +108,7 @@ TEST(mail_queue_put_read)
 	ok(mail_queue_put(dir, &e2, "x", 1, id, err) < 0, "no recipients");
 	ok(mail_queue_read(dir, "../etc", &m, err) == 1, "bad id");
 	ok(mail_queue_read(dir, "0123456789ABCDEF", &m, err) == 1, "no such");
-	rm_rf(dir);
+	test_rm_rf(dir);
 }
 
 TEST(mail_queue_state_remove)
@@ -179,7 +155,7 @@ TEST(mail_queue_state_remove)
 	ok(mail_queue_read(dir, id, &m, err) == 1, "gone");
 	ok(mail_queue_list(dir, &ids, &n, err) == 0 && n == 0, "empty list");
 	free(ids);
-	rm_rf(dir);
+	test_rm_rf(dir);
 }
 
 struct put_arg {
@@ -242,7 +218,7 @@ TEST(mail_queue_unique_ids)
 			sorted = 0;
 	ok(sorted, "sorted and distinct");
 	free(ids);
-	rm_rf(dir);
+	test_rm_rf(dir);
 }
 
 static int flushed;
@@ -312,5 +288,5 @@ TEST(mail_queue_open_clean_flush)
 	ok(mail_queue_put(p, &env1, "z", 1, id, err) < 0, "no parent");
 	snprintf(p, sizeof(p), "%s/new", dir);
 	ok(mail_queue_put(p, &env1, "z", 1, id, err) == 0, "fresh: %s", err);
-	rm_rf(dir);
+	test_rm_rf(dir);
 }
